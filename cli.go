@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"fleetkey/fleet"
+	"fleetkey/ui"
+)
+
+// newFlags returns a command's flag set, with the global flags, printing its usage line on --help.
+func newFlags(name, args string, g *globals, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	g.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: fleetkey %s %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runList(g globals, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("list", "[--json]", &g, stderr)
+	asJSON := fs.Bool("json", false, "print a JSON array, one object per vehicle")
+	if err := fs.Parse(args); err != nil {
+		return helpOrUsage(err)
+	}
+	now := time.Now()
+	a, err := loadApp(g, now)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	entries, err := a.fleet.Entries()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if *asJSON {
+		return printJSON(stdout, stderr, entries, a, now)
+	}
+	printTable(stdout, entries, a, now)
+	return 0
+}
+
+func printJSON(stdout, stderr io.Writer, entries []fleet.Entry, a *app, now time.Time) int {
+	out := make([]fleet.Listing, len(entries))
+	for i, e := range entries {
+		out[i] = fleet.ListingOf(e, a.cfg.Intervals, now)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+// printTable prints an aligned plain table; text from the config is cleaned of escape sequences first.
+func printTable(w io.Writer, entries []fleet.Entry, a *app, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tVIN\tMODEL\tYEAR\tBADGE\tLAST READ\tNEXT READ")
+	for _, e := range entries {
+		l := fleet.ListingOf(e, a.cfg.Intervals, now)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ui.Clean(e.ID), ui.Clean(e.Name), ui.Clean(e.VIN),
+			ui.Clean(e.Model), e.Year, l.Badge, stamp(l.LastReadAt, "never"), next(l))
+	}
+	tw.Flush()
+}
+
+func next(l fleet.Listing) string {
+	if l.ReadAllowed {
+		return "ready"
+	}
+	return stamp(l.NextReadAt, "asleep")
+}
+
+func stamp(t *time.Time, none string) string {
+	if t == nil {
+		return none
+	}
+	return t.Format(time.RFC3339)
+}
+
+func runQR(g globals, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("qr", "[--invert] VEHICLE", &g, stderr)
+	invert := fs.Bool("invert", false, "swap the QR's light and dark modules (for a light terminal without colour)")
+	if err := fs.Parse(args); err != nil {
+		return helpOrUsage(err)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	a, err := loadApp(g, time.Now())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	v, ok := a.fleet.Find(fs.Arg(0))
+	if !ok {
+		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", ui.Clean(fs.Arg(0)))
+		return exitUsage
+	}
+	url := a.fleet.KeyURL(v)
+	if url == "" {
+		fmt.Fprintf(stdout, "%s is a legacy vehicle: no virtual key is required\n", ui.Clean(v.Name))
+		return 0
+	}
+	if err := ui.WriteQR(stdout, url, printOptions(stdout, *invert)); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+// printOptions detects how stdout shows colour. NO_COLOR counts when set to any non-empty value (no-color.org), which
+// the colour library alone does not do; without colour, the QR's glyphs follow the terminal's background.
+func printOptions(stdout io.Writer, invert bool) ui.PrintOptions {
+	o := ui.PrintOptions{Profile: colorprofile.Detect(stdout, os.Environ()), DarkBG: true, Invert: invert}
+	if os.Getenv("NO_COLOR") != "" {
+		o.Profile = colorprofile.ASCII
+	}
+	if o.Profile <= colorprofile.ASCII && isTerminal(os.Stdin) && isTerminal(stdout) {
+		o.DarkBG = lipgloss.HasDarkBackground(os.Stdin, stdout.(*os.File))
+	}
+	return o
+}
+
+func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", "[FILE]", &g, stderr)
+	if err := fs.Parse(args); err != nil {
+		return helpOrUsage(err)
+	}
+	path, _ := configPath(g.config)
+	if fs.NArg() > 0 {
+		path = fs.Arg(0)
+	}
+	cfg, err := fleet.LoadConfig(path)
+	if err != nil {
+		fmt.Fprintln(stdout, ui.CleanText(err.Error()))
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok: %d vehicles\n", len(cfg.Vehicles))
+	return 0
+}
+
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "fleetkey:", ui.CleanText(err.Error()))
+	return 1
+}

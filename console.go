@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"golang.org/x/term"
+
+	"fleetkey/fleet"
+	"fleetkey/ui"
+)
+
+// runConsole starts the TUI. Without a terminal on stdin and stdout it prints the list and a hint instead of failing
+// to open a TTY.
+func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
+	if !isTerminal(stdin) || !isTerminal(stdout) {
+		code := runList(g, nil, stdout, stderr)
+		fmt.Fprintln(stderr, "fleetkey: no terminal, so this is `fleetkey list`; run it in a terminal for the console, or use `fleetkey list --json`")
+		return code
+	}
+	now := time.Now()
+	a, err := loadApp(g, now)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	logf, err := openLog()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer logf.Close()
+	log := slog.New(slog.NewTextHandler(logf, nil))
+	entries, err := a.fleet.Entries()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	log.Info("console start", "config", a.label, "vehicles", len(entries), "readonly", g.readOnly)
+	noColour := os.Getenv("NO_COLOR") != ""
+	m := ui.New(ui.Options{
+		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now,
+		Label: a.label, ReadOnly: g.readOnly, NoColour: noColour, AltScreen: true,
+		SyncTTY: os.Getenv("SSH_TTY") != "" && os.Getenv("FLEETKEY_NO_SYNC") == "",
+	})
+	var opts []tea.ProgramOption
+	if noColour { // colorprofile honours only NO_COLOR=1/true; no-color.org says any non-empty value
+		opts = append(opts, tea.WithColorProfile(colorprofile.ASCII))
+	}
+	if _, err := tea.NewProgram(m, opts...).Run(); err != nil {
+		log.Error("console", "err", err)
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+func isTerminal(f any) bool {
+	fd, ok := f.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(fd.Fd()))
+}
+
+// openLog opens $XDG_STATE_HOME/fleetkey/fleetkey.log: the console never logs to the screen.
+func openLog() (*os.File, error) {
+	dir, err := fleet.DefaultStateDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("log dir: %w", err)
+	}
+	return os.OpenFile(filepath.Join(dir, "fleetkey.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+}
+
+// loggedReader logs every read and its outcome.
+type loggedReader struct {
+	f   *fleet.Fleet
+	log *slog.Logger
+}
+
+func (r loggedReader) Read(id string, now time.Time) ([]fleet.Entry, error) {
+	entries, err := r.f.Read(id, now)
+	r.log.Info("read", "vehicle", id, "at", now.UTC().Format(time.RFC3339), "err", err)
+	return entries, err
+}

@@ -1,0 +1,197 @@
+package fleet
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"fleetkey/policy"
+)
+
+// Plan is the Smartcar plan of the account. It decides which virtual key a Tesla owner installs.
+type Plan string
+
+// The Smartcar plans.
+const (
+	PlanFree       Plan = "free"
+	PlanBuild      Plan = "build"
+	PlanEnterprise Plan = "enterprise"
+)
+
+// plans lists the valid plans, in the order messages name them.
+var plans = []Plan{PlanFree, PlanBuild, PlanEnterprise}
+
+// SmartcarKeyURL is the virtual key of the free and build plans: Smartcar's own.
+const SmartcarKeyURL = "https://www.tesla.com/_ak/smartcar.com"
+
+// Account is the [account] table of the config.
+type Account struct {
+	Plan Plan
+	// Subdomain is the enterprise plan's custom virtual key subdomain ("fleetco" for fleetco.app.car), lower-cased
+	// because DNS names are case-insensitive. It is "" on other plans; ParseConfig rejects it there.
+	Subdomain string
+}
+
+// Config is a validated fleetkey config file.
+type Config struct {
+	Account Account
+	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
+	Intervals policy.Intervals
+	// StateFile is the state file path as written in the config; "" means the caller's default.
+	StateFile string
+	// Vehicles are the [[vehicle]] entries, in file order.
+	Vehicles []Vehicle
+}
+
+// KeyURL returns the URL that installs the virtual key of v: its own VirtualKeyURL when it has one, else the plan's:
+// SmartcarKeyURL for free and build, https://www.tesla.com/_ak/<subdomain>.app.car for enterprise.
+func (c Config) KeyURL(v Vehicle) string {
+	if v.VirtualKeyURL != "" {
+		return v.VirtualKeyURL
+	}
+	if c.Account.Plan == PlanEnterprise {
+		return "https://www.tesla.com/_ak/" + c.Account.Subdomain + ".app.car"
+	}
+	return SmartcarKeyURL
+}
+
+// ConfigProblem is one thing wrong with a config file. ParseConfig joins every problem of a file into its error;
+// errors.As finds each one.
+type ConfigProblem struct {
+	File string // the name given to ParseConfig: a path, or "demo"
+	Line int    // 1-based line of the key (or of its table when the key is missing); 0 when not known
+	Col  int    // 1-based column; only TOML syntax errors have one, 0 otherwise
+	// Key is the dotted key, with 0-based array indexes: "vehicle[2].vin", "policy.keyless_interval". It is "" for
+	// TOML syntax errors.
+	Key     string
+	Message string
+}
+
+// Error reads like "config.toml:14: vehicle[2].year: 2009 is outside 2012..2027".
+func (p *ConfigProblem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+		if p.Col > 0 {
+			fmt.Fprintf(&b, ":%d", p.Col)
+		}
+	}
+	b.WriteString(": ")
+	if p.Key != "" {
+		b.WriteString(p.Key + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// LoadConfig reads and parses the config file at path; see ParseConfig.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
+// any problem is rejected whole: the error joins one *ConfigProblem per problem found, in line order.
+// Defaults: plan "free", policy.DefaultIntervals(), a vehicle's name is its id and its key status "unknown".
+func ParseConfig(name string, data []byte) (Config, error) {
+	return parseConfig(name, data, time.Now())
+}
+
+// parseConfig is ParseConfig at a given time, which bounds the model years.
+func parseConfig(name string, data []byte, now time.Time) (Config, error) {
+	raw := map[string]any{}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return Config{}, errors.Join(syntaxProblem(name, data, err))
+	}
+	c := &checker{name: name, now: now, lines: indexLines(string(data))}
+	cfg := c.config(raw)
+	if err := c.err(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// syntaxProblem turns a TOML decoder error into a problem, keeping the decoder's message and position.
+func syntaxProblem(name string, data []byte, err error) *ConfigProblem {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return &ConfigProblem{File: name, Message: err.Error()}
+	}
+	line, col := syntaxPosition(data, pe.Position)
+	return &ConfigProblem{File: name, Line: line, Col: col, Message: pe.Message}
+}
+
+// syntaxPosition returns the line and column of a decoder error. The decoder's line is one too far when the error is
+// at a newline (its lexer has counted the newline already) while its column is right, so both are derived from the
+// byte offset instead, unless that disagrees with the decoder by more than that one line.
+func syntaxPosition(data []byte, p toml.Position) (line, col int) {
+	if p.Start < 0 || p.Start > len(data) {
+		return p.Line, p.Col
+	}
+	before := data[:p.Start]
+	line = bytes.Count(before, []byte("\n")) + 1
+	if line != p.Line && line != p.Line-1 {
+		return p.Line, p.Col
+	}
+	return line, p.Start - bytes.LastIndexByte(before, '\n')
+}
+
+// topKeys are the valid keys at the top level of a config file.
+var topKeys = []string{"state_file", "account", "policy", "vehicle"}
+
+// checker walks a decoded config file and collects its problems.
+type checker struct {
+	name     string
+	now      time.Time
+	lines    lineIndex
+	problems []*ConfigProblem
+}
+
+// config checks every part of the file and returns the config it defines.
+func (c *checker) config(raw map[string]any) Config {
+	top := table{m: raw}
+	c.unknownKeys(top, topKeys)
+	return Config{
+		Account:   c.account(raw["account"]),
+		Intervals: c.intervals(raw["policy"]),
+		StateFile: c.stateFile(top),
+		Vehicles:  c.vehicles(raw["vehicle"]),
+	}
+}
+
+// addf records a problem with key, at the line that defines the key (or its table).
+func (c *checker) addf(key, format string, args ...any) {
+	c.problems = append(c.problems, &ConfigProblem{
+		File: c.name, Line: c.lines.line(key), Key: key, Message: fmt.Sprintf(format, args...),
+	})
+}
+
+// err joins the problems found, in line order (problems without a line last); nil when there are none.
+func (c *checker) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	order := func(p *ConfigProblem) int {
+		if p.Line == 0 {
+			return int(^uint(0) >> 1)
+		}
+		return p.Line
+	}
+	slices.SortStableFunc(c.problems, func(a, b *ConfigProblem) int { return cmp.Compare(order(a), order(b)) })
+	errs := make([]error, len(c.problems))
+	for i, p := range c.problems {
+		errs[i] = p
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,48 @@
+package fleet
+
+import "strings"
+
+// suggest returns the known key nearest to an unknown key k, when it is near enough to be a typo: at most 2 edits
+// (a transposition counts as one), and fewer edits than the suggestion has characters. Case is ignored, so `VIN`
+// suggests `vin`. Ties go to the earlier known key.
+func suggest(k string, known []string) (string, bool) {
+	best, bestDist := "", -1
+	for _, cand := range known {
+		d := editDistance(strings.ToLower(k), cand)
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = cand, d
+		}
+	}
+	if bestDist < 0 || bestDist > 2 || bestDist >= len(best) {
+		return "", false
+	}
+	return best, true
+}
+
+// editDistance is the optimal string alignment distance of a and b: the fewest insertions, deletions, substitutions
+// and transpositions of adjacent characters that turn a into b, each substring edited at most once.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	// d[i][j] is the distance of ra[:i] and rb[:j].
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}

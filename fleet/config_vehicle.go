@@ -1,0 +1,151 @@
+package fleet
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"fleetkey/policy"
+)
+
+// vehicleKeys are the valid keys of a [[vehicle]] entry.
+var vehicleKeys = []string{
+	"id", "vin", "name", "make", "model", "year", "key", "asleep", "virtual_key_url", "last_read_at",
+}
+
+// firstModelYear is the earliest model year accepted: the Model S, the first car with a Smartcar-readable API, is
+// model year 2012.
+const firstModelYear = 2012
+
+// vehicles checks the [[vehicle]] entries, each on its own and against each other (duplicate ids and VINs).
+func (c *checker) vehicles(v any) []Vehicle {
+	entries := c.tables("vehicle", v)
+	out := make([]Vehicle, 0, len(entries))
+	ids, vins := map[string]int{}, map[string]int{}
+	for i, m := range entries {
+		veh := c.vehicle(table{path: fmt.Sprintf("vehicle[%d]", i), m: m})
+		c.duplicate(ids, "id", veh.ID, i, out)
+		c.duplicate(vins, "vin", veh.VIN, i, out)
+		out = append(out, veh)
+	}
+	return out
+}
+
+// tables checks that the value of key is an array of tables ([[key]] entries) and returns them.
+func (c *checker) tables(key string, v any) []map[string]any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []map[string]any:
+		return v
+	case map[string]any:
+		c.addf(key, "want an array of tables: write each entry as [[%s]], not [%s]", key, key)
+		return nil
+	case []any:
+		out := make([]map[string]any, len(v))
+		for i, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				c.addf(fmt.Sprintf("%s[%d]", key, i), "want a table, got %s", describe(e))
+				return nil
+			}
+			out[i] = m
+		}
+		return out
+	}
+	c.addf(key, "want an array of tables ([[%s]] entries), got %s", key, describe(v))
+	return nil
+}
+
+// vehicle checks one [[vehicle]] entry. The name defaults to the id, the key status to unknown.
+func (c *checker) vehicle(t table) Vehicle {
+	c.unknownKeys(t, vehicleKeys)
+	var v Vehicle
+	v.ID, _ = c.text(t, "id", true)
+	v.VIN = c.vin(t)
+	v.Name = v.ID
+	if name, ok := c.text(t, "name", false); ok {
+		v.Name = name
+	}
+	v.Make, _ = c.text(t, "make", true)
+	v.Model, _ = c.text(t, "model", true)
+	v.Year = c.year(t)
+	v.Key = c.keyStatus(t)
+	v.Asleep = c.boolean(t, "asleep")
+	v.VirtualKeyURL = c.keyURL(t)
+	v.LastReadAt = c.datetime(t, "last_read_at")
+	return v
+}
+
+// vin checks the VIN of an entry and returns it upper-cased.
+func (c *checker) vin(t table) string {
+	s, ok := c.str(t, "vin", true)
+	if !ok {
+		return ""
+	}
+	if err := ValidateVIN(s); err != nil {
+		c.addf(t.key("vin"), "%v", err)
+		return ""
+	}
+	return strings.ToUpper(s)
+}
+
+// year checks the model year of an entry: from firstModelYear to next year (model years run ahead of the calendar).
+func (c *checker) year(t table) int {
+	n, ok := c.integer(t, "year", true)
+	if !ok {
+		return 0
+	}
+	last := int64(c.now.Year() + 1)
+	if n < firstModelYear || n > last {
+		c.addf(t.key("year"), "%d is outside %d..%d", n, firstModelYear, last)
+		return 0
+	}
+	return int(n)
+}
+
+// keyStatus checks the key status of an entry; absent means unknown, which budgets the vehicle as keyless.
+func (c *checker) keyStatus(t table) policy.KeyStatus {
+	s, ok := c.str(t, "key", false)
+	if !ok {
+		return policy.KeyUnknown
+	}
+	k, err := policy.ParseKeyStatus(s)
+	if err != nil {
+		c.addf(t.key("key"), "%q is not a key status; want one of installed, missing, unknown", s)
+	}
+	return k
+}
+
+// keyURL checks the per-vehicle virtual key URL of an entry: an absolute https URL.
+func (c *checker) keyURL(t table) string {
+	s, ok := c.str(t, "virtual_key_url", false)
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		c.addf(t.key("virtual_key_url"), "%q is not an absolute https URL (like https://www.tesla.com/_ak/smartcar.com)", s)
+		return ""
+	}
+	return s
+}
+
+// duplicate reports field (id or vin) of entry i when an earlier entry has the same value, naming both entries.
+// first maps each value seen to the entry that used it first; prior are the entries before i.
+func (c *checker) duplicate(first map[string]int, field, val string, i int, prior []Vehicle) {
+	if val == "" {
+		return
+	}
+	j, dup := first[val]
+	if !dup {
+		first[val] = i
+		return
+	}
+	where := fmt.Sprintf("line %d", c.lines.line(fmt.Sprintf("vehicle[%d].%s", j, field)))
+	if field != "id" {
+		where = fmt.Sprintf("id %q, %s", prior[j].ID, where)
+	}
+	c.addf(fmt.Sprintf("vehicle[%d].%s", i, field), "duplicate %s %q, also in vehicle[%d] (%s)",
+		strings.ToUpper(field), val, j, where)
+}

@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// testNow is the fixed clock of every UI test.
+var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+const freeURL = "https://www.tesla.com/_ak/smartcar.com"
+
+// testEntries is a small fleet with one vehicle of every case.
+func testEntries() []fleet.Entry {
+	iv := policy.DefaultIntervals()
+	mk := func(id, name, vin, model string, year int, key policy.KeyStatus, asleep bool, ago time.Duration) fleet.Entry {
+		v := fleet.Vehicle{ID: id, VIN: vin, Name: name, Make: "Tesla", Model: model, Year: year, Key: key, Asleep: asleep}
+		e := fleet.Entry{Vehicle: v, Badge: policy.BadgeOf(v.Facts())}
+		if ago >= 0 {
+			e.LastRead = testNow.Add(-ago)
+		}
+		if e.Badge != policy.Legacy {
+			e.KeyURL = freeURL
+		}
+		_ = iv
+		return e
+	}
+	return []fleet.Entry{
+		mk("v1", "Depot 3 – Van pool", "5YJ3E1EA7KF317000", "Model 3", 2019, policy.KeyMissing, false, 8*time.Minute+48*time.Second),
+		mk("v2", "Exec shuttle", "5YJSA1E26MF400000", "Model S", 2021, policy.KeyPaired, false, 12*time.Minute),
+		mk("v3", "Airport runner", "5YJXCBE2XGF000001", "Model X", 2016, policy.KeyUnknown, false, 2*time.Minute),
+		mk("v4", "Night courier", "5YJSA1E14HF000002", "Model S", 2017, policy.KeyUnknown, true, 3*time.Hour),
+		mk("v5", "Spare Y", "7SAYGDEE0PF000003", "Model Y", 2023, policy.KeyUnknown, false, -1),
+		mk("v6", "Yard 2 pickup", "5YJ3E1EB0NF000004", "Model 3", 2022, policy.KeyPaired, false, 45*time.Minute),
+	}
+}
+
+// newTestModel returns a console on the test fleet at a fixed size and clock.
+func newTestModel(t testing.TB, w, h int, opts Options) Model {
+	t.Helper()
+	if opts.Entries == nil {
+		opts.Entries = testEntries()
+	}
+	opts.Intervals = policy.DefaultIntervals()
+	opts.Now = testNow
+	opts.Clock = func() time.Time { return testNow }
+	m := New(opts)
+	return update(t, m, tea.WindowSizeMsg{Width: w, Height: h})
+}
+
+func update(t testing.TB, m Model, msgs ...tea.Msg) Model {
+	t.Helper()
+	for _, msg := range msgs {
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+	return m
+}
+
+// press returns the key press of a key name as Bubble Tea reports it ("enter", "esc", "j", "?", "pgdown").
+func press(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+func typeText(t testing.TB, m Model, s string) Model {
+	t.Helper()
+	for _, r := range s {
+		m = update(t, m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return m
+}
+
+// screen is the frame as plain text.
+func screen(m Model) string { return ansi.Strip(m.View().Content) }
+
+func mustContain(t *testing.T, s string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("screen lacks %q:\n%s", w, s)
+		}
+	}
+}
+
+func tickAt(d time.Duration) tickMsg { return tickMsg(testNow.Add(d)) }
+
+var _ = fmt.Sprint

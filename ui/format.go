@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Clean makes text from outside (config, API) safe to draw: escape sequences are removed whole and any remaining
+// control character (C0, DEL, C1) is replaced by U+FFFD, so a name holding `\x1b]52;…` or `\x1b[2J` renders as
+// harmless text and can neither move the cursor, set the clipboard nor clear the screen.
+func Clean(s string) string {
+	s = ansi.Strip(s)
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+// CleanText is Clean for text of several lines, such as an error listing every config problem.
+func CleanText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Clean(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// countdown formats the time until a read is allowed: "7h59m12s", "4m05s", "12s", or "ready". It rounds up to the
+// second so that "ready" is never shown before the read is really allowed.
+func countdown(d time.Duration) string {
+	if d <= 0 {
+		return "ready"
+	}
+	s := int64((d + time.Second - 1) / time.Second)
+	h, m, sec := s/3600, s/60%60, s%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh%02dm%02ds", h, m, sec)
+	case m > 0:
+		return fmt.Sprintf("%dm%02ds", m, sec)
+	default:
+		return fmt.Sprintf("%ds", sec)
+	}
+}
+
+// age formats how long ago something happened, coarsely: "never", "just now", "42s ago", "5m ago", "3h12m ago",
+// "4d ago". A time in the future (clock skew) reads "just now", as the rules count it.
+func age(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm ago", int(d/time.Hour), int(d/time.Minute)%60)
+	default:
+		return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
+	}
+}
+
+// every formats an interval for prose: "8h", "30m", "5m", "1h30m".
+func every(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return d.String()
+	}
+	return s
+}

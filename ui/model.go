@@ -1,0 +1,151 @@
+// Package ui is the Bubble Tea console of fleetkey: the vehicle table with live countdowns, the detail pane with the
+// virtual-key install QR, filter, sort and help. It does no I/O of its own: reads go through a Reader in commands,
+// and time enters through the one-per-second tick.
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// Reader spends one read of a vehicle through the budget gate and returns the fleet after it.
+type Reader interface {
+	Read(id string, now time.Time) ([]fleet.Entry, error)
+}
+
+// Options configure a console.
+type Options struct {
+	Entries   []fleet.Entry
+	Intervals policy.Intervals
+	Reader    Reader           // nil: reads are unavailable (as with ReadOnly)
+	Clock     func() time.Time // the time a read is recorded at; defaults to time.Now
+	Now       time.Time        // the first frame's time, until the first tick
+	Label     string           // shown in the header, e.g. "demo" or the config path
+	ReadOnly  bool             // hide and disable everything that changes state
+	NoColour  bool             // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
+	SyncTTY   bool             // force synchronized output on (plain sshd, where Bubble Tea skips the query)
+	AltScreen bool
+}
+
+// focus says which pane takes the keys.
+type focus int
+
+const (
+	focusList focus = iota
+	focusDetail
+	focusHelp
+	focusFilter
+)
+
+// Model is the root of the console.
+type Model struct {
+	opts   Options
+	iv     policy.Intervals
+	list   list
+	keys   keyMap
+	help   help.Model
+	filter textinput.Model
+	focus  focus
+	back   focus // the pane help returns to
+	now    time.Time
+	width  int
+	height int
+	styles styles
+	isDark bool
+	colour bool
+	invert bool
+	status status
+	qr     *qrCache
+	frame  *frameCache
+	rev    uint64 // bumped by every change that alters the frame
+}
+
+// status is the one line of news under the table: the last action's outcome or error.
+type status struct {
+	text string
+	err  bool
+}
+
+// frameCache holds the last rendered frame, shared by value copies of the model, so View does no work that no
+// message changed.
+type frameCache struct {
+	rev     uint64
+	content string
+}
+
+// New returns a console showing opts.Entries.
+func New(opts Options) Model {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Reader == nil {
+		opts.ReadOnly = true
+	}
+	m := Model{
+		opts:   opts,
+		iv:     opts.Intervals,
+		list:   newList(opts.Entries, opts.Intervals),
+		keys:   newKeyMap(opts.ReadOnly),
+		help:   help.New(),
+		filter: newFilterInput(),
+		now:    opts.Now,
+		isDark: true,
+		colour: !opts.NoColour,
+		qr:     newQRCache(),
+		frame:  &frameCache{rev: ^uint64(0)},
+	}
+	m.keys.forList()
+	m.applyTheme()
+	return m
+}
+
+func newFilterInput() textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = "/ "
+	ti.Placeholder = "name, VIN, model or badge"
+	ti.CharLimit = 64
+	return ti
+}
+
+func (m *Model) applyTheme() {
+	m.styles = newStyles(m.isDark)
+	m.help.Styles = help.DefaultStyles(m.isDark)
+	m.filter.SetStyles(textinput.DefaultStyles(m.isDark))
+}
+
+// Init starts the clock, asks the terminal for its background, and turns synchronized output on where Bubble Tea
+// would not (a ModeReportMsg for mode 2026 makes the program enable it).
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor}
+	if m.opts.SyncTTY {
+		cmds = append(cmds, func() tea.Msg {
+			return tea.ModeReportMsg{Mode: ansi.ModeSynchronizedOutput, Value: ansi.ModeReset}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// tick fires on each wall-clock second; one timer drives every countdown.
+func tick() tea.Cmd {
+	return tea.Every(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// View returns the frame, rendering it only when a message changed something since the last one.
+func (m Model) View() tea.View {
+	if m.frame.rev != m.rev {
+		m.frame.content = m.render()
+		m.frame.rev = m.rev
+	}
+	v := tea.NewView(m.frame.content)
+	v.AltScreen = m.opts.AltScreen
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "fleetkey"
+	return v
+}

@@ -1,0 +1,30 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/charmbracelet/colorprofile"
+)
+
+// PrintOptions say how the terminal that will show a printed QR draws colour.
+type PrintOptions struct {
+	Profile colorprofile.Profile // the output's profile; ASCII or NoTTY means no colour (as with NO_COLOR)
+	DarkBG  bool                 // the terminal's background is dark (used only without colour)
+	Invert  bool                 // swap the glyphs (used only without colour)
+}
+
+// WriteQR prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
+// as the last line. Colours are brought down to the output's profile, as Bubble Tea does for the console.
+func WriteQR(w io.Writer, url string, o PrintOptions) error {
+	code, err := renderQR(url, qrMaxQuiet, paintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
+	if err != nil {
+		return err
+	}
+	cw := &colorprofile.Writer{Forward: w, Profile: o.Profile}
+	if _, err := fmt.Fprintln(cw, code.Text); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, url)
+	return err
+}

@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"fleetkey/policy"
+)
+
+// The console needs at least this much room; below it, it says so instead of drawing a broken layout.
+const (
+	minWidth  = 40
+	minHeight = 10
+	tableTop  = 1 // the screen line of the table's column header
+)
+
+// tableRows is how many vehicle rows fit: the screen less the title, column header, status and footer lines.
+func (m *Model) tableRows() int { return max(m.height-4, 1) }
+
+// render draws the whole frame. It is called only when a message changed something.
+func (m *Model) render() string {
+	if m.width == 0 {
+		return ""
+	}
+	if m.width < minWidth || m.height < minHeight {
+		return ansi.Truncate(fmt.Sprintf("terminal too small: %d×%d, need %d×%d",
+			m.width, m.height, minWidth, minHeight), m.width, "…")
+	}
+	var body string
+	switch m.focus {
+	case focusDetail:
+		body = m.detailView()
+	case focusHelp:
+		body = m.helpView()
+	default:
+		body = m.tableView(m.width)
+	}
+	bodyHeight := m.height - 3
+	lines := strings.Split(body, "\n")
+	if len(lines) > bodyHeight {
+		lines = lines[:bodyHeight]
+	}
+	for i := range lines {
+		lines[i] = ansi.Truncate(lines[i], m.width, "")
+	}
+	for len(lines) < bodyHeight {
+		lines = append(lines, "")
+	}
+	return strings.Join(append([]string{m.titleLine()}, append(lines, m.statusLine(), m.footer())...), "\n")
+}
+
+// titleLine is the header: the fleet's label, then the vehicle count, how many may be read now and the count per
+// badge. When the line is too long the label gives way first: the counts are what the header is for.
+func (m *Model) titleLine() string {
+	left := m.styles.title.Render("fleetkey")
+	if m.opts.ReadOnly {
+		left += "  " + m.styles.dim.Render("read-only")
+	}
+	if m.opts.Label != "" {
+		left += "  " + m.styles.warn.Render(Clean(m.opts.Label))
+	}
+	parts := []string{fmt.Sprintf("%d vehicles", len(m.list.rows)),
+		m.styles.key.Render(fmt.Sprintf("ready %d", m.list.ready.ready(m.now)))}
+	for _, b := range policy.Badges {
+		parts = append(parts, m.styles.badge[b].Render(fmt.Sprintf("%s %d", badgeLabel(b), m.list.counts[b])))
+	}
+	right := strings.Join(parts, "  ")
+	if room := m.width - lipgloss.Width(right) - 3; lipgloss.Width(left) > room {
+		left = ansi.Truncate(left, max(room, len("fleetkey")+1), "…")
+	}
+	return ansi.Truncate(left+"   "+right, m.width, "…")
+}
+
+func (m *Model) statusLine() string {
+	s := m.status.text
+	switch {
+	case s != "" && m.status.err:
+		s = m.styles.errText.Render(s)
+	case s != "":
+		s = m.styles.status.Render(s)
+	default:
+		s = m.styles.dim.Render(m.summary())
+	}
+	return ansi.Truncate(s, m.width, "…")
+}
+
+// summary is the status line when there is no news: position, filter and order.
+func (m *Model) summary() string {
+	s := fmt.Sprintf("%d/%d", min(m.list.cursor+1, len(m.list.view)), len(m.list.view))
+	if m.list.filter != "" {
+		s += fmt.Sprintf(" matching %q", Clean(m.list.filter))
+	}
+	return s + " · sorted by " + m.list.sort.String()
+}
+
+func (m *Model) footer() string {
+	if m.focus == focusFilter {
+		return m.filter.View()
+	}
+	return m.help.ShortHelpView(m.keys.ShortHelp())
+}
+
+// helpView is the `?` screen: every key that applies, generated from the key map, and what the badges mean.
+func (m *Model) helpView() string {
+	var b strings.Builder
+	b.WriteString(m.styles.header.Render("Keys") + "\n\n")
+	b.WriteString(m.help.FullHelpView(m.keys.FullHelp()) + "\n\n")
+	b.WriteString(m.styles.header.Render("Badges") + "\n\n")
+	for _, bd := range policy.Badges {
+		b.WriteString(m.styles.badge[bd].Render(pad(badgeLabel(bd), 16)) + explain(bd, m.iv) + "\n")
+	}
+	b.WriteString("\n" + m.styles.dim.Render("esc or ? to close"))
+	return b.String()
+}

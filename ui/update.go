@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"fleetkey/fleet"
+)
+
+// Update dispatches each message to its handler. Every handler that changes what is drawn bumps the revision.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.now = time.Time(msg)
+		m.rev++
+		return m, tick()
+	case tea.WindowSizeMsg:
+		m.setSize(msg.Width, msg.Height)
+	case tea.BackgroundColorMsg:
+		m.isDark = msg.IsDark()
+		m.applyTheme()
+	case tea.ColorProfileMsg:
+		m.colour = !m.opts.NoColour && msg.Profile > colorprofile.ASCII
+		if m.focus == focusDetail {
+			m.keys.forDetail(m.colour)
+		}
+	case readDoneMsg:
+		m.readDone(msg)
+	case tea.PasteMsg:
+		if m.focus != focusFilter {
+			return m, nil
+		}
+		return m.updateFilter(msg)
+	case tea.MouseWheelMsg:
+		m.wheel(msg)
+	case tea.MouseClickMsg:
+		m.click(msg)
+	case tea.KeyPressMsg:
+		return m.keyPress(msg)
+	default:
+		if m.focus == focusFilter { // the prompt's cursor blinks
+			return m.updateFilter(msg)
+		}
+		return m, nil
+	}
+	m.rev++
+	return m, nil
+}
+
+func (m *Model) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.help.SetWidth(w)
+	m.filter.SetWidth(max(w-4, 1))
+	m.list.setHeight(m.tableRows())
+}
+
+// keyPress sends a key to the focused pane; quit and help work everywhere but in the filter prompt.
+func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.focus == focusFilter {
+		return m.filterKey(msg)
+	}
+	m.rev++
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, m.keys.Help):
+		m.toggleHelp()
+		return m, nil
+	}
+	switch m.focus {
+	case focusHelp:
+		if key.Matches(msg, m.keys.Back) {
+			m.toggleHelp()
+		}
+		return m, nil
+	case focusDetail:
+		return m.detailKey(msg)
+	}
+	return m.listKey(msg)
+}
+
+func (m *Model) toggleHelp() {
+	if m.focus == focusHelp {
+		m.focus = m.back
+		return
+	}
+	m.back, m.focus = m.focus, focusHelp
+}
+
+func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	page := max(m.list.height-1, 1)
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.list.move(-1)
+	case key.Matches(msg, m.keys.Down):
+		m.list.move(1)
+	case key.Matches(msg, m.keys.PageUp):
+		m.list.move(-page)
+	case key.Matches(msg, m.keys.PageDown):
+		m.list.move(page)
+	case key.Matches(msg, m.keys.Home):
+		m.list.move(-len(m.list.view))
+	case key.Matches(msg, m.keys.End):
+		m.list.move(len(m.list.view))
+	case key.Matches(msg, m.keys.Sort):
+		m.list.cycleSort()
+		m.status = status{text: "sorted by " + m.list.sort.String()}
+	case key.Matches(msg, m.keys.Filter):
+		m.focus = focusFilter
+		return m, m.filter.Focus()
+	case key.Matches(msg, m.keys.Unfilter):
+		m.clearFilter()
+	case key.Matches(msg, m.keys.Open):
+		if _, ok := m.list.selected(); ok {
+			m.focus = focusDetail
+			m.keys.forDetail(m.colour)
+		}
+	case key.Matches(msg, m.keys.Read):
+		return m, m.startRead()
+	}
+	return m, nil
+}
+
+func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Back), msg.String() == "enter":
+		m.focus = focusList
+		m.keys.forList()
+	case key.Matches(msg, m.keys.Copy):
+		return m, m.copyURL()
+	case key.Matches(msg, m.keys.Invert):
+		m.invert = !m.invert
+	case key.Matches(msg, m.keys.Read):
+		return m, m.startRead()
+	}
+	return m, nil
+}
+
+// copyURL puts the selected vehicle's key URL on the clipboard with OSC 52, which also works over SSH.
+func (m *Model) copyURL() tea.Cmd {
+	r, ok := m.list.selected()
+	if !ok || r.e.KeyURL == "" {
+		m.status = status{text: "no key URL: this vehicle needs no virtual key"}
+		return nil
+	}
+	m.status = status{text: "copied " + r.e.KeyURL + " to the clipboard (OSC 52)"}
+	return tea.SetClipboard(r.e.KeyURL)
+}
+
+// startRead checks the budget at the model's clock and, if allowed, spends the read in a command. The fleet checks
+// again under the state lock with the real clock, so a stale frame can never spend a read early.
+func (m *Model) startRead() tea.Cmd {
+	r, ok := m.list.selected()
+	if !ok || m.opts.ReadOnly {
+		return nil
+	}
+	if at, ok := r.e.NextRead(m.iv, m.now); !ok || at.After(m.now) {
+		m.status = status{text: refusal(r.e.ID, at, ok, m.now), err: true}
+		return nil
+	}
+	m.status = status{text: "reading " + r.name + "…"}
+	rd, clock, id := m.opts.Reader, m.opts.Clock, r.e.ID
+	return func() tea.Msg {
+		entries, err := rd.Read(id, clock())
+		return readDoneMsg{id: id, entries: entries, err: err}
+	}
+}
+
+func refusal(id string, at time.Time, ok bool, now time.Time) string {
+	if !ok {
+		return fmt.Sprintf("%s is asleep: no read until it wakes", Clean(id))
+	}
+	return fmt.Sprintf("%s: next read allowed in %s (at %s)", Clean(id), countdown(at.Sub(now)), at.UTC().Format(time.RFC3339))
+}
+
+func (m *Model) readDone(msg readDoneMsg) {
+	if msg.entries != nil {
+		m.list.setEntries(msg.entries, m.iv)
+	}
+	var na *fleet.NotAllowedError
+	switch {
+	case errors.As(msg.err, &na):
+		m.status = status{text: refusal(na.ID, na.Next, !na.Next.IsZero(), m.now), err: true}
+	case msg.err != nil:
+		m.status = status{text: "read " + Clean(msg.id) + ": " + Clean(msg.err.Error()), err: true}
+	default:
+		m.status = status{text: "read " + Clean(msg.id) + ": recorded"}
+	}
+}
