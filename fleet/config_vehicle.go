@@ -20,7 +20,7 @@ const firstModelYear = 2012
 // vehicles checks the [[vehicle]] entries, each on its own and against each other (duplicate ids and VINs).
 func (c *checker) vehicles(v any) []Vehicle {
 	entries := c.tables("vehicle", v)
-	out := make([]Vehicle, 0, len(entries))
+	var out []Vehicle
 	ids, vins := map[string]int{}, map[string]int{}
 	for i, m := range entries {
 		veh := c.vehicle(table{path: fmt.Sprintf("vehicle[%d]", i), m: m})

@@ -24,7 +24,12 @@ func explain(b policy.Badge, iv policy.Intervals) string {
 	}
 }
 
-// detailView shows the selected vehicle: its facts, its badge explained, and how to install the virtual key.
+// minGuideWidth is the least width the text beside the QR may wrap to.
+const minGuideWidth = 34
+
+// detailView shows the selected vehicle: its facts, its badge explained, and how to install the virtual key, with the
+// QR to the right of the text so that the code gets the full height. The QR is never wrapped, cut or scaled: if it
+// does not fit, the pane says so and still shows the URL.
 func (m *Model) detailView() string {
 	r, ok := m.list.selected()
 	if !ok {
@@ -35,18 +40,22 @@ func (m *Model) detailView() string {
 		return facts + "\n\n" + m.styles.key.Render("No virtual key is required") +
 			"\nA 2020-or-earlier Model S/X is read without one."
 	}
-	guide := m.installGuide(r.e.KeyURL)
-	room := m.height - 3 - lipgloss.Height(facts) - 1
-	code, fits, err := m.qr.fit(r.e.KeyURL, m.paint(), m.width-lipgloss.Width(guide)-2, room)
+	u := Clean(r.e.KeyURL)
+	url := m.styles.title.Hyperlink(u).Render(u) // never wrapped: it must stay copyable
+	text := facts + "\n\n" + m.installGuide()
+	code, fits, err := m.qr.fit(r.e.KeyURL, m.paint(), m.width-minGuideWidth-2, m.height-4)
 	switch {
 	case err != nil:
-		return facts + "\n\n" + m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error())) + "\n" + guide
+		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error()))+"\n\n"+text) + "\n" + url
 	case !fits:
-		return facts + "\n\n" + m.styles.warn.Render("The terminal is too small for the QR code: enlarge it, or use the URL.") +
-			"\n" + guide
+		return m.wrap(m.styles.warn.Render("The terminal is too small for the QR code: enlarge it, or use the URL:")) +
+			"\n" + url + "\n\n" + m.wrap(text)
 	}
-	return facts + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, code.Text, "  ", guide)
+	left := lipgloss.NewStyle().Width(m.width - code.Width - 2).Render(text)
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, "  ", code.Text) + "\n" + url
 }
+
+func (m *Model) wrap(s string) string { return lipgloss.NewStyle().Width(m.width).Render(s) }
 
 // paint is how the QR's colours reach this terminal.
 func (m *Model) paint() qrPaint { return paintFor(m.colour, m.isDark, m.invert) }
@@ -58,7 +67,8 @@ func (m *Model) facts(r *row) string {
 		label("ID") + Clean(r.e.ID),
 		label("VIN") + r.vin,
 		label("Vehicle") + Clean(r.e.Make) + " " + r.model,
-		label("Badge") + m.styles.badge[r.e.Badge].Render(r.badge) + "  " + explain(r.e.Badge, m.iv),
+		label("Badge") + m.styles.badge[r.e.Badge].Render(r.badge),
+		m.styles.dim.Render(explain(r.e.Badge, m.iv)),
 		label("Next read") + m.nextLine(r),
 		label("Last read") + m.lastLine(r),
 	}
@@ -83,18 +93,14 @@ func (m *Model) lastLine(r *row) string {
 	return fmt.Sprintf("%s (%s)", age(r.e.LastRead, m.now), r.e.LastRead.UTC().Format(time.RFC3339))
 }
 
-// installGuide is the text beside the QR: the URL and the two ways to use it, then where the owner checks the result.
-func (m *Model) installGuide(url string) string {
+// installGuide is the text beside the QR: the two ways to use it, then where the owner checks the result. The URL
+// itself goes under the QR, on a line of its own.
+func (m *Model) installGuide() string {
 	return strings.Join([]string{
-		m.styles.key.Render("Install the virtual key"),
+		m.styles.key.Render("Install the virtual key") + " with the QR code or the link below.",
 		"",
-		m.styles.title.Render(url),
-		"",
-		"Phone: open the link; the Tesla app",
-		"  asks to add the key.",
-		"Desktop: scan the code with the",
-		"  phone's camera.",
-		"Then check on the car:",
-		"  Settings > Locks.",
+		"Phone: open the link; the Tesla app asks to add the key.",
+		"Desktop: scan the code with the phone's camera.",
+		"Then check on the car: Settings > Locks.",
 	}, "\n")
 }

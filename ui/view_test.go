@@ -27,7 +27,8 @@ func TestViewGolden(t *testing.T) {
 		{"narrow", 60, 20, nil},
 		{"narrowest", 40, 10, nil},
 		{"too_small", 39, 10, nil},
-		{"detail_too_small_for_qr", 80, 20, []string{"enter"}},
+		{"detail_small_qr", 80, 20, []string{"enter"}},
+		{"detail_too_small_for_qr", 60, 20, []string{"enter"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +128,7 @@ func TestEscapesAreHarmless(t *testing.T) {
 	entries[0].VIN = "\x1b[31m5YJ3E1EA7KF317000"
 	m := newTestModel(t, 100, 30, Options{Entries: entries})
 	for _, view := range []string{m.View().Content, update(t, m, press("enter")).View().Content} {
-		for _, bad := range []string{"\x1b]52", "\x1b[2J", "\x9b", "\x07"} {
+		for _, bad := range []string{"\x1b]52", "\x1b[2J", "\x9b", "ZXZpbA==\x07"} {
 			if strings.Contains(view, bad) {
 				t.Errorf("frame carries %q from a vehicle name", bad)
 			}
