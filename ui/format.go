@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -12,6 +13,9 @@ import (
 // control character (C0, DEL, C1) is replaced by U+FFFD, so a name holding `\x1b]52;…` or `\x1b[2J` renders as
 // harmless text and can neither move the cursor, set the clipboard nor clear the screen.
 func Clean(s string) string {
+	if isPlain(s) {
+		return s // the common case: no copy
+	}
 	s = ansi.Strip(s)
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
@@ -19,6 +23,20 @@ func Clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// isPlain reports whether s is valid UTF-8 with no control character at all (C0, DEL or C1), so Clean has nothing to
+// do. Invalid UTF-8 is not plain: a raw 0x9b byte is a CSI to a terminal in 8-bit mode.
+func isPlain(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return false
+		}
+	}
+	return true
 }
 
 // CleanText is Clean for text of several lines, such as an error listing every config problem.

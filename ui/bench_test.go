@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+var fleetSizes = []int{100, 10_000, 100_000}
+
+// bigFleet is n vehicles of every badge with read history spread over the last 9 hours.
+func bigFleet(n int) []fleet.Entry {
+	models := []struct {
+		model string
+		year  int
+		key   policy.KeyStatus
+	}{{"Model S", 2016, policy.KeyUnknown}, {"Model 3", 2022, policy.KeyPaired}, {"Model Y", 2023, policy.KeyMissing}, {"Model X", 2024, policy.KeyUnknown}}
+	out := make([]fleet.Entry, n)
+	for i := range out {
+		m := models[i%len(models)]
+		v := fleet.Vehicle{ID: "v" + strconv.Itoa(i), VIN: fmt.Sprintf("5YJ3E1EA%09d", i), Name: fmt.Sprintf("Depot %d – van %d", i%97, i),
+			Make: "Tesla", Model: m.model, Year: m.year, Key: m.key}
+		e := fleet.Entry{Vehicle: v, Badge: policy.BadgeOf(v.Facts()), KeyURL: freeURL}
+		e.LastRead = testNow.Add(-time.Duration(i%(9*3600)) * time.Second)
+		out[i] = e
+	}
+	return out
+}
+
+// BenchmarkView renders a whole frame after a tick (the cache is invalidated each time, as a tick does).
+func BenchmarkView(b *testing.B) {
+	for _, n := range fleetSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m := newTestModel(b, 100, 30, Options{Entries: bigFleet(n)})
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				m.rev++
+				m.now = testNow.Add(time.Duration(i) * time.Second)
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkTick is the tick message through Update, then View: the work of one second of the console.
+func BenchmarkTick(b *testing.B) {
+	for _, n := range fleetSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m := newTestModel(b, 100, 30, Options{Entries: bigFleet(n)})
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				next, _ := m.Update(tickAt(time.Duration(i) * time.Second))
+				m = next.(Model)
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkFilter100k is one keystroke of the filter over 100 000 vehicles.
+func BenchmarkFilter100k(b *testing.B) {
+	m := newTestModel(b, 100, 30, Options{Entries: bigFleet(100_000)})
+	queries := []string{"depot 4", "keyless", "5yj3e1ea0000123", "model y"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.list.setFilter(queries[i%len(queries)])
+	}
+}
+
+// BenchmarkLoad100k builds the console's rows for 100 000 vehicles (done when the data changes, not per frame) and
+// reports the process's resident memory and live heap afterwards.
+func BenchmarkLoad100k(b *testing.B) {
+	entries := bigFleet(100_000)
+	var m Model
+	for b.Loop() {
+		m = newTestModel(b, 100, 30, Options{Entries: entries})
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "MB-heap")
+	b.ReportMetric(rssMB(b), "MB-rss")
+	runtime.KeepAlive(m)
+}
+
+// rssMB reads the resident set size from /proc/self/status.
+func rssMB(b *testing.B) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	b.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"testing"
+	"time"
+)
+
+func TestClean(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "Depot 3 – Van pool", "Depot 3 – Van pool"},
+		{"OSC 52 clipboard write", "a\x1b]52;c;ZXZpbA==\x07b", "ab"},
+		{"clear screen", "x\x1b[2Jy", "xy"},
+		{"C1 CSI as UTF-8 is neutralised", "x\u009b2Jy", "x\uFFFD2Jy"},
+		{"C1 CSI raw byte", "x\x9b2Jy", "xy"},
+		{"invalid UTF-8 is dropped", "x\xffy", "xy"},
+		{"bare controls", "a\rb\nc\x00d\x7fe", "a\uFFFDb\uFFFDc\uFFFDd\uFFFDe"},
+		{"ESC with a final byte is one sequence", "a\x1bbc", "ac"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Clean(tt.in)
+			if got != tt.want {
+				t.Errorf("Clean(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if !isPlain(got) {
+				t.Errorf("Clean(%q) = %q still holds a control character", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestCountdown(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "ready"},
+		{-time.Second, "ready"},
+		{time.Nanosecond, "1s"},
+		{time.Second, "1s"},
+		{time.Second + time.Nanosecond, "2s"},
+		{59 * time.Second, "59s"},
+		{time.Minute, "1m00s"},
+		{4*time.Minute + 5*time.Second, "4m05s"},
+		{8 * time.Hour, "8h00m00s"},
+		{7*time.Hour + 59*time.Minute + 12*time.Second, "7h59m12s"},
+	}
+	for _, tt := range tests {
+		if got := countdown(tt.d); got != tt.want {
+			t.Errorf("countdown(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestAge(t *testing.T) {
+	tests := []struct {
+		ago  time.Duration
+		want string
+	}{
+		{-time.Hour, "just now"},
+		{0, "just now"},
+		{42 * time.Second, "42s ago"},
+		{5 * time.Minute, "5m ago"},
+		{3*time.Hour + 12*time.Minute, "3h12m ago"},
+		{96 * time.Hour, "4d ago"},
+	}
+	for _, tt := range tests {
+		if got := age(testNow.Add(-tt.ago), testNow); got != tt.want {
+			t.Errorf("age(%v ago) = %q, want %q", tt.ago, got, tt.want)
+		}
+	}
+	if got := age(time.Time{}, testNow); got != "never" {
+		t.Errorf("age(zero) = %q, want never", got)
+	}
+}
+
+func TestEvery(t *testing.T) {
+	for d, want := range map[time.Duration]string{8 * time.Hour: "8h", 30 * time.Minute: "30m", 5 * time.Minute: "5m", 90 * time.Minute: "1h30m", 45 * time.Second: "45s"} {
+		if got := every(d); got != want {
+			t.Errorf("every(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
