@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -184,7 +185,7 @@ func (c *checker) err() error {
 	}
 	order := func(p *ConfigProblem) int {
 		if p.Line == 0 {
-			return int(^uint(0) >> 1)
+			return math.MaxInt
 		}
 		return p.Line
 	}

@@ -8,11 +8,26 @@ import (
 
 // Each source below is numbered in the comments of the lines that have a problem, so the lines can be checked by eye.
 
-func TestParseConfigProblems(t *testing.T) {
-	tests := []struct {
-		name, src string
-		want      []string
-	}{
+// configProblemCase is a config source and the messages of its problems, in order.
+type configProblemCase struct {
+	name, src string
+	want      []string
+}
+
+// checkConfigProblems runs each case as a subtest.
+func checkConfigProblems(t *testing.T, tests []configProblemCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := configProblems(t, tt.src); !slices.Equal(got, tt.want) {
+				t.Errorf("ParseConfig(...) problems =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestParseConfigStructureProblems(t *testing.T) {
+	tests := []configProblemCase{
 		{"syntax error has line and column", "[account]\nplan = \"free\n",
 			[]string{"config.toml:2:13: strings cannot contain newlines"}},
 		{"syntax error at a newline is on that line", "a = 1\n[account\nplan = \"x\"\n",
@@ -103,6 +118,12 @@ vehicle = [{ id = "a", vin = "5YJSA1E21FF108417", make = "Tesla", model = "Model
 			"config.toml:1: x: unknown key (valid: state_file, account, policy, vehicle)",
 			"config.toml:2: vehicle[0].year: 2000 is outside 2012..2027",
 		}},
+	}
+	checkConfigProblems(t, tests)
+}
+
+func TestParseConfigVehicleProblems(t *testing.T) {
+	tests := []configProblemCase{
 		{"missing keys are on the entry's header", `[[vehicle]]
 name = "Spare"
 `, []string{
@@ -176,43 +197,8 @@ year = 2015
 			`config.toml:15: vehicle[2].vin: invalid VIN "5YJ_A1E21FF108417": position 4 is '_'; a VIN has only letters and digits`,
 			`config.toml:21: vehicle[3].vin: invalid VIN "5YJSA1E27FF108417": check digit (position 9) is '7', want '1'`,
 		}},
-		{"enterprise without a subdomain", "[account]\nplan = \"enterprise\"\n", []string{
-			`config.toml:1: account.subdomain: required for plan "enterprise": the <subdomain> of ` +
-				"https://www.tesla.com/_ak/<subdomain>.app.car",
-		}},
-		{"subdomain on build", "[account]\nplan = \"build\"\nsubdomain = \"fleetco\"\n", []string{
-			`config.toml:3: account.subdomain: only the enterprise plan has a custom virtual key (plan is "build"); ` +
-				`remove it or set plan = "enterprise"`,
-		}},
-		{"subdomain on the default plan", "[account]\nsubdomain = \"fleetco\"\n", []string{
-			`config.toml:2: account.subdomain: only the enterprise plan has a custom virtual key (plan is "free"); ` +
-				`remove it or set plan = "enterprise"`,
-		}},
-		{"unknown plan", "[account]\nplan = \"Enterprise\"\nsubdomain = \"fleetco\"\n", []string{
-			`config.toml:2: account.plan: "Enterprise" is not a plan; want one of free, build, enterprise`,
-		}},
-		{"subdomain of the wrong type is reported once", "[account]\nplan = \"enterprise\"\nsubdomain = 42\n", []string{
-			"config.toml:3: account.subdomain: want a string, got integer 42",
-		}},
-		{"bad durations", `[policy]
-legacy_interval = "5 minutes"
-key_installed_interval = "0s"
-keyless_interval = "-8h"
-`, []string{
-			`config.toml:2: policy.legacy_interval: "5 minutes" is not a duration; write it like "8h", "30m" or "1h30m"`,
-			`config.toml:3: policy.key_installed_interval: must be positive, got "0s"`,
-			`config.toml:4: policy.keyless_interval: must be positive, got "-8h"`,
-		}},
-		{"empty state_file", `state_file = ""`,
-			[]string{"config.toml:1: state_file: is empty; remove it to use the default state file"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := configProblems(t, tt.src); !slices.Equal(got, tt.want) {
-				t.Errorf("ParseConfig(...) problems =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
-		})
-	}
+	checkConfigProblems(t, tests)
 }
 
 func TestParseConfigVehicleValues(t *testing.T) {
@@ -263,45 +249,6 @@ func TestParseConfigVehicleValues(t *testing.T) {
 			}
 			if got := configProblems(t, head+tt.lines+"\n"); !slices.Equal(got, want) {
 				t.Errorf("ParseConfig(%q) problems = %q, want %q", tt.lines, got, want)
-			}
-		})
-	}
-}
-
-func TestParseConfigSubdomain(t *testing.T) {
-	long := strings.Repeat("a", 63)
-	tests := []struct {
-		name, sub string
-		want      string // the subdomain kept when the problem is ""
-		problem   string
-	}{
-		{"label", "fleetco", "fleetco", ""},
-		{"upper case is lowered", "FleetCo", "fleetco", ""},
-		{"digits and dashes", "fleet-co-2", "fleet-co-2", ""},
-		{"one character", "a", "a", ""},
-		{"63 characters", long, long, ""},
-		{"64 characters", long + "a", "", `"` + long + `a" has 64 characters; a DNS label has at most 63`},
-		{"empty", "", "", "is empty; want the <subdomain> of https://www.tesla.com/_ak/<subdomain>.app.car"},
-		{"leading dash", "-fleet", "", `"-fleet" starts or ends with '-'; a DNS label may not`},
-		{"trailing dash", "fleet-", "", `"fleet-" starts or ends with '-'; a DNS label may not`},
-		{"host name", "fleetco.app.car", "",
-			`"fleetco.app.car" is not a single DNS label; write only the part before .app.car (e.g. "fleetco")`},
-		{"underscore", "fleet_co", "", `"fleet_co" has '_'; a DNS label has only letters, digits and '-'`},
-		{"non-ASCII", "flé", "", `"flé" has 'é'; a DNS label has only letters, digits and '-'`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := "[account]\nplan = \"enterprise\"\nsubdomain = \"" + tt.sub + "\"\n"
-			cfg, err := parseConfig("config.toml", []byte(src), configTestNow)
-			var want []string
-			if tt.problem != "" {
-				want = []string{"config.toml:3: account.subdomain: " + tt.problem}
-			}
-			if got := problemMessages(t, err); !slices.Equal(got, want) {
-				t.Fatalf("ParseConfig(subdomain %q) problems = %q, want %q", tt.sub, got, want)
-			}
-			if cfg.Account.Subdomain != tt.want {
-				t.Errorf("ParseConfig(subdomain %q).Account.Subdomain = %q, want %q", tt.sub, cfg.Account.Subdomain, tt.want)
 			}
 		})
 	}
