@@ -61,17 +61,26 @@ func loadApp(g globals, now time.Time) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	statePath := cfg.StateFile
-	if statePath == "" {
-		if statePath, err = fleet.DefaultStatePath(); err != nil {
-			return nil, err
-		}
+	statePath, err := statePathOf(cfg, path)
+	if err != nil {
+		return nil, err
 	}
 	store := fleet.OpenStateFile(statePath)
 	if _, err := store.Load(); err != nil {
 		return nil, err
 	}
 	return &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path}, nil
+}
+
+// statePathOf is the config's state_file, relative to the config file's directory, or the XDG default.
+func statePathOf(cfg fleet.Config, configPath string) (string, error) {
+	switch {
+	case cfg.StateFile == "":
+		return fleet.DefaultStatePath()
+	case filepath.IsAbs(cfg.StateFile):
+		return cfg.StateFile, nil
+	}
+	return filepath.Join(filepath.Dir(configPath), cfg.StateFile), nil
 }
 
 // demoApp runs on the embedded example fleet, with read history placed around now and kept in memory only.
