@@ -34,6 +34,10 @@ func runList(g globals, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return helpOrUsage(err)
 	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
 	now := time.Now()
 	a, err := loadApp(g, now)
 	if err != nil {
@@ -137,6 +141,10 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return helpOrUsage(err)
 	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return exitUsage
+	}
 	path, _ := configPath(g.config)
 	if fs.NArg() > 0 {
 		path = fs.Arg(0)
@@ -146,8 +154,15 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, ui.CleanText(err.Error()))
 		return 1
 	}
-	fmt.Fprintf(stdout, "ok: %d vehicles\n", len(cfg.Vehicles))
+	fmt.Fprintf(stdout, "ok: %d %s\n", len(cfg.Vehicles), plural(len(cfg.Vehicles), "vehicle", "vehicles"))
 	return 0
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func fail(stderr io.Writer, err error) int {

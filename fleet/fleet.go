@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fleetkey/policy"
@@ -96,7 +97,7 @@ func (f *Fleet) KeyURL(v Vehicle) string { return f.entry(v, State{}).KeyURL }
 // Find returns the vehicle whose id, VIN or exact name is q.
 func (f *Fleet) Find(q string) (Vehicle, bool) {
 	for _, v := range f.cfg.Vehicles {
-		if v.ID == q || v.VIN == q || v.Name == q {
+		if v.ID == q || strings.EqualFold(v.VIN, q) || v.Name == q {
 			return v, true
 		}
 	}

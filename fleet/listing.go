@@ -35,9 +35,19 @@ func ListingOf(e Entry, iv policy.Intervals, now time.Time) Listing {
 	}
 	l.LastReadAt = utcPtr(e.LastRead)
 	if at, ok := e.NextRead(iv, now); ok {
+		if !l.ReadAllowed {
+			at = ceilSecond(at) // a time cut to the second must never promise a read before it is allowed
+		}
 		l.NextReadAt = utcPtr(at)
 	}
 	return l
+}
+
+func ceilSecond(t time.Time) time.Time {
+	if c := t.Truncate(time.Second); !c.Equal(t) {
+		return c.Add(time.Second)
+	}
+	return t
 }
 
 func utcPtr(t time.Time) *time.Time {

@@ -1,0 +1,95 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// API is what the fleet needs of a vehicle-data API. Smartcar's v3 is the one implemented (see live.go); a v2.0
+// adapter would implement the same two methods, and neither the scheduler nor the UI would change.
+type API interface {
+	// Vehicles lists every connected vehicle. It spends no vehicle's read budget.
+	Vehicles(ctx context.Context) ([]RemoteVehicle, error)
+	// Read reads one vehicle's data: the only call that spends a read budget. A read that reached the API and was
+	// answered with per-signal failures is not an error: each Value carries its own status.
+	Read(ctx context.Context, v RemoteVehicle) (Reading, error)
+}
+
+// RemoteVehicle is a vehicle as the API lists it.
+type RemoteVehicle struct {
+	ID, UserID  string
+	Make, Model string
+	Year        int
+	Mode        string // live, test or simulated
+	Permissions []string
+}
+
+// Status is the outcome of one signal of a read.
+type Status string
+
+// The statuses of a signal.
+const (
+	StatusOK          Status = "SUCCESS"
+	StatusError       Status = "ERROR"
+	StatusUnavailable Status = "UNAVAILABLE"
+)
+
+// Value is one signal's value as read: its status, its value when the status is OK, the unit the API gave, and
+// when the vehicle last updated it (oemUpdatedAt). A Value with an empty Status was not in the answer.
+type Value[T any] struct {
+	Status    Status    `json:"status,omitempty"`
+	V         T         `json:"value,omitzero"`
+	Unit      string    `json:"unit,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Err       string    `json:"error,omitempty"` // "TYPE:CODE" when the status is not OK
+}
+
+// OK reports whether the signal was read successfully.
+func (v Value[T]) OK() bool { return v.Status == StatusOK }
+
+// Location is where the vehicle is.
+type Location struct {
+	Lat  float64 `json:"lat"`
+	Lon  float64 `json:"lon"`
+	Kind string  `json:"kind,omitempty"` // CURRENT or LAST_PARKED
+}
+
+// Reading is the data of one read.
+type Reading struct {
+	At         time.Time         `json:"at"` // when the read was made, by our clock
+	Battery    Value[float64]    `json:"battery_percent,omitzero"`
+	Range      Value[float64]    `json:"range,omitzero"`
+	Charging   Value[string]     `json:"charging,omitzero"` // CHARGING, NOT_CHARGING, FULLY_CHARGED
+	PluggedIn  Value[bool]       `json:"plugged_in,omitzero"`
+	Location   Value[Location]   `json:"location,omitzero"`
+	Odometer   Value[float64]    `json:"odometer,omitzero"`
+	Online     Value[bool]       `json:"online,omitzero"`
+	Asleep     Value[bool]       `json:"asleep,omitzero"`
+	KeyPaired  Value[bool]       `json:"key_paired,omitzero"`
+	VIN        Value[string]     `json:"vin,omitzero"`
+	KeyMissing bool              `json:"key_required,omitempty"` // VIRTUAL_KEY_REQUIRED was seen in this read
+	Failures   map[string]string `json:"failures,omitempty"`     // signal code → "TYPE:CODE" for signals that failed
+}
+
+// The kinds of API failure the scheduler branches on. An adapter wraps its own error with one of these
+// (fmt.Errorf("%w: %w", fleet.ErrAsleep, apiErr)), so callers use errors.Is and still see the API's message.
+var (
+	ErrVehicleRateLimited = errors.New("vehicle rate limited")        // 429 RATE_LIMIT:VEHICLE; see RetryAfter
+	ErrAppRateLimited     = errors.New("application rate limited")    // 429 RATE_LIMIT:SMARTCAR_API
+	ErrAsleep             = errors.New("vehicle asleep")              // 409 VEHICLE_STATE:ASLEEP
+	ErrBilling            = errors.New("billing limit reached")       // 430 BILLING:*
+	ErrBadRequest         = errors.New("request rejected as invalid") // 400 VALIDATION: a bug, never retried
+	ErrCredentials        = errors.New("credential refused")          // token refused, or 401 after one renewal
+	ErrVirtualKeyRequired = errors.New("virtual key required")        // CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED
+	ErrTransient          = errors.New("temporary failure")           // 5xx, timeouts, refused connections
+)
+
+// RetryAfter returns the wait an error asks for (a 429's Retry-After), if it carries one.
+func RetryAfter(err error) (time.Duration, bool) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		return ra.RetryAfter(), true
+	}
+	return 0, false
+}
