@@ -127,3 +127,13 @@ func (f *Fleet) Read(id string, now time.Time) ([]Entry, error) {
 	}
 	return f.entries(st), refused
 }
+
+// Change is news about one vehicle for the views: its entry after a read, and the read's error if it failed.
+type Change struct {
+	Entry Entry
+	Err   error
+	// BucketLimited says reads wait for the app-wide request bucket, not for the rules.
+	BucketLimited bool
+	// PausedUntil is set while every request waits (the app-wide limit was hit, or the credential was refused).
+	PausedUntil time.Time
+}

@@ -21,6 +21,8 @@ type list struct {
 	filter string
 	ready  readyClock
 	counts map[policy.Badge]int
+	index  map[string]int // vehicle id → index into rows
+	stale  bool           // rows were patched since the last sort
 }
 
 func newList(entries []fleet.Entry, iv policy.Intervals) list {
@@ -34,10 +36,13 @@ func (l *list) setEntries(entries []fleet.Entry, iv policy.Intervals) {
 	id, _ := l.selectedID()
 	l.rows = make([]row, len(entries))
 	l.counts = map[policy.Badge]int{}
+	l.index = make(map[string]int, len(entries))
 	for i, e := range entries {
 		l.rows[i] = newRow(e, iv)
 		l.counts[e.Badge]++
+		l.index[e.ID] = i
 	}
+	l.stale = false
 	l.ready = newReadyClock(l.rows)
 	l.resort()
 	l.selectID(id)

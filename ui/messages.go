@@ -15,3 +15,9 @@ type readDoneMsg struct {
 	entries []fleet.Entry
 	err     error
 }
+
+// changeMsg is news from the fleet's scheduler about one vehicle.
+type changeMsg struct {
+	change fleet.Change
+	ok     bool // false when the feed has closed
+}

@@ -24,13 +24,14 @@ type Reader interface {
 type Options struct {
 	Entries   []fleet.Entry
 	Intervals policy.Intervals
-	Reader    Reader           // nil: reads are unavailable (as with ReadOnly)
-	Clock     func() time.Time // the time a read is recorded at; defaults to time.Now
-	Now       time.Time        // the first frame's time, until the first tick
-	Label     string           // shown in the header, e.g. "demo" or the config path
-	ReadOnly  bool             // hide and disable everything that changes state
-	NoColour  bool             // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
-	SyncTTY   bool             // force synchronized output on (plain sshd, where Bubble Tea skips the query)
+	Reader    Reader              // nil: reads are unavailable (as with ReadOnly)
+	Changes   <-chan fleet.Change // news of background reads; nil when there are none
+	Clock     func() time.Time    // the time a read is recorded at; defaults to time.Now
+	Now       time.Time           // the first frame's time, until the first tick
+	Label     string              // shown in the header, e.g. "demo" or the config path
+	ReadOnly  bool                // hide and disable everything that changes state
+	NoColour  bool                // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
+	SyncTTY   bool                // force synchronized output on (plain sshd, where Bubble Tea skips the query)
 	AltScreen bool
 }
 
@@ -65,6 +66,9 @@ type Model struct {
 	qr     *qrCache
 	frame  *frameCache
 	rev    uint64 // bumped by every change that alters the frame
+
+	bucketLimited bool      // reads wait for the app-wide request bucket
+	pausedUntil   time.Time // every request waits until then
 }
 
 // status is the one line of news under the table: the last action's outcome or error.
@@ -123,7 +127,7 @@ func (m *Model) applyTheme() {
 // Init starts the clock, asks the terminal for its background, and turns synchronized output on where Bubble Tea
 // would not (a ModeReportMsg for mode 2026 makes the program enable it).
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor, waitChange(m.opts.Changes)}
 	if m.opts.SyncTTY {
 		cmds = append(cmds, func() tea.Msg {
 			return tea.ModeReportMsg{Mode: ansi.ModeSynchronizedOutput, Value: ansi.ModeReset}
@@ -135,6 +139,17 @@ func (m Model) Init() tea.Cmd {
 // tick fires on each wall-clock second; one timer drives every countdown.
 func tick() tea.Cmd {
 	return tea.Every(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// waitChange waits for the next change from the fleet; one command is in flight at a time, re-armed on each message.
+func waitChange(ch <-chan fleet.Change) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		c, ok := <-ch
+		return changeMsg{change: c, ok: ok}
+	}
 }
 
 // View returns the frame, rendering it only when a message changed something since the last one.

@@ -62,10 +62,16 @@ func (m *Model) titleLine() string {
 	if m.opts.Label != "" {
 		left += "  " + m.styles.warn.Render(Clean(m.opts.Label))
 	}
+
 	parts := []string{fmt.Sprintf("%d vehicles", len(m.list.rows)),
 		m.styles.key.Render(fmt.Sprintf("ready %d", m.list.ready.ready(m.now)))}
 	for _, b := range policy.Badges {
 		parts = append(parts, m.styles.badge[b].Render(fmt.Sprintf("%s %d", badgeLabel(b), m.list.counts[b])))
+	}
+	if m.pausedUntil.After(m.now) {
+		parts = append([]string{m.styles.errText.Render("requests paused " + countdown(m.pausedUntil.Sub(m.now)))}, parts...)
+	} else if m.bucketLimited {
+		parts = append([]string{m.styles.warn.Render("bucket-limited")}, parts...)
 	}
 	right := strings.Join(parts, "  ")
 	if room := m.width - lipgloss.Width(right) - 3; lipgloss.Width(left) > room {

@@ -17,6 +17,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
+		m.list.settle(m.iv)
 		m.rev++
 		return m, tick()
 	case tea.WindowSizeMsg:
@@ -31,6 +32,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case readDoneMsg:
 		m.readDone(msg)
+	case changeMsg:
+		if !msg.ok {
+			return m, nil
+		}
+		m.applyChange(msg.change)
+		m.rev++
+		return m, waitChange(m.opts.Changes)
 	case tea.PasteMsg:
 		if m.focus != focusFilter {
 			return m, nil

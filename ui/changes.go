@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// applyChange shows news of a background read: the vehicle's row now, and the read's outcome in the status line.
+func (m *Model) applyChange(c fleet.Change) {
+	m.list.patch(c.Entry, m.iv)
+	m.bucketLimited, m.pausedUntil = c.BucketLimited, c.PausedUntil
+	name := Clean(c.Entry.Name)
+	if c.Err != nil {
+		m.status = status{text: "read " + name + ": " + Clean(c.Err.Error()), err: true}
+		return
+	}
+	m.status = status{text: "read " + name + " at " + c.Entry.LastRead.UTC().Format(time.TimeOnly)}
+}
+
+// patch replaces one vehicle's row in place. The order and the ready clock are brought up to date by settle, at most
+// once per tick, so a burst of reads costs one re-sort, not one per read.
+func (l *list) patch(e fleet.Entry, iv policy.Intervals) {
+	i, ok := l.index[e.ID]
+	if !ok {
+		return // a vehicle the table does not know yet arrives with the next full refresh
+	}
+	l.counts[l.rows[i].e.Badge]--
+	l.rows[i] = newRow(e, iv)
+	l.counts[e.Badge]++
+	l.stale = true
+}
+
+// settle re-sorts, re-filters and rebuilds the ready clock after patches, keeping the selection.
+func (l *list) settle(iv policy.Intervals) {
+	if !l.stale {
+		return
+	}
+	l.stale = false
+	id, _ := l.selectedID()
+	l.ready = newReadyClock(l.rows)
+	l.resort()
+	l.selectID(id)
+}
