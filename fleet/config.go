@@ -42,13 +42,25 @@ type Account struct {
 
 // Config is a validated fleetkey config file.
 type Config struct {
+	// Source is where the fleet comes from ([fleet] source); SourceConfig by default.
+	Source  Source
 	Account Account
+	// Smartcar is the [smartcar] table, defaults filled in. It is checked whatever the source, and used only when the
+	// source is SourceSmartcar.
+	Smartcar SmartcarConfig
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
 	Intervals policy.Intervals
 	// StateFile is the state file path as written in the config; "" means the caller's default.
 	StateFile string
-	// Vehicles are the [[vehicle]] entries, in file order.
+	// Auto holds the badges read automatically as soon as the rules allow ([read] auto); a badge not in it is read
+	// only on request. Default: key-installed and legacy.
+	Auto map[policy.Badge]bool
+	// Vehicles are the [[vehicle]] entries, in file order. With SourceSmartcar they are overlays on the connected
+	// vehicles (see Overlay): only id or vin is required, so their other fields may be zero.
 	Vehicles []Vehicle
+	// Pinned says which facts each [[vehicle]] entry gives explicitly, keyed by the entry's id, or by its VIN when it
+	// has no id. Every entry has one; an overlay's pinned facts override what the API reports.
+	Pinned map[string]PinnedFacts
 }
 
 // KeyURL returns the URL that installs the virtual key of v: its own VirtualKeyURL when it has one, else the plan's:
@@ -104,7 +116,9 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
 // any problem is rejected whole: the error joins one *ConfigProblem per problem found, in line order.
-// Defaults: plan "free", policy.DefaultIntervals(), a vehicle's name is its id and its key status "unknown".
+// Defaults: source "config", plan "free", the [smartcar] defaults of SmartcarConfig, policy.DefaultIntervals(),
+// auto reads of key-installed and legacy, a vehicle's name is its id (its VIN when it has none) and its key status
+// "unknown".
 func ParseConfig(name string, data []byte) (Config, error) {
 	return parseConfig(name, data, time.Now())
 }
@@ -149,7 +163,7 @@ func syntaxPosition(data []byte, p toml.Position) (line, col int) {
 }
 
 // topKeys are the valid keys at the top level of a config file.
-var topKeys = []string{"state_file", "account", "policy", "vehicle"}
+var topKeys = []string{"state_file", "fleet", "account", "smartcar", "policy", "read", "vehicle"}
 
 // checker walks a decoded config file and collects its problems.
 type checker struct {
@@ -163,18 +177,29 @@ type checker struct {
 func (c *checker) config(raw map[string]any) Config {
 	top := table{m: raw}
 	c.unknownKeys(top, topKeys)
+	src := c.source(raw["fleet"])
+	vehicles, pinned := c.vehicles(raw["vehicle"], src == SourceSmartcar)
 	return Config{
+		Source:    src,
 		Account:   c.account(raw["account"]),
+		Smartcar:  c.smartcar(raw["smartcar"], src),
 		Intervals: c.intervals(raw["policy"]),
+		Auto:      c.auto(raw["read"]),
 		StateFile: c.stateFile(top),
-		Vehicles:  c.vehicles(raw["vehicle"]),
+		Vehicles:  vehicles,
+		Pinned:    pinned,
 	}
 }
 
 // addf records a problem with key, at the line that defines the key (or its table).
 func (c *checker) addf(key, format string, args ...any) {
+	c.addAt(c.lines.line(key), key, format, args...)
+}
+
+// addAt records a problem with key at a given line, for a key whose own table the file does not have.
+func (c *checker) addAt(line int, key, format string, args ...any) {
 	c.problems = append(c.problems, &ConfigProblem{
-		File: c.name, Line: c.lines.line(key), Key: key, Message: fmt.Sprintf(format, args...),
+		File: c.name, Line: line, Key: key, Message: fmt.Sprintf(format, args...),
 	})
 }
 

@@ -1,6 +1,9 @@
 package fleet
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // suggest returns the known key nearest to an unknown key k, when it is near enough to be a typo: at most 2 edits
 // (a transposition counts as one), and fewer edits than the suggestion has characters. Case is ignored, so `VIN`
@@ -45,4 +48,42 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// tableKeys are the valid keys of each table, by header, in file order.
+var tableKeys = []struct {
+	header string
+	keys   []string
+}{
+	{"[fleet]", fleetKeys}, {"[account]", accountKeys}, {"[smartcar]", smartcarKeys}, {"[policy]", policyKeys},
+	{"[read]", readKeys}, {"[[vehicle]]", vehicleKeys},
+}
+
+// homeTable returns the header of the table other than t where k is a valid key ("[fleet]" for `source`), "" when
+// there is none.
+func homeTable(t table, k string) string {
+	own := "[" + t.path + "]"
+	if strings.HasPrefix(t.path, "vehicle[") {
+		own = "[[vehicle]]"
+	}
+	for _, tk := range tableKeys {
+		if tk.header != own && slices.Contains(tk.keys, k) {
+			return tk.header
+		}
+	}
+	return ""
+}
+
+// secretWords are the parts of a key name that mark it as holding a secret.
+var secretWords = []string{"secret", "token", "password", "passwd", "api_key", "apikey"}
+
+// looksSecret reports whether an unknown key k looks like it holds a secret ("client_secret", "access_token").
+func looksSecret(k string) bool {
+	k = strings.ReplaceAll(strings.ToLower(k), "-", "_")
+	for _, w := range secretWords {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -44,13 +44,26 @@ func problemMessages(t *testing.T, err error) []string {
 	return out
 }
 
+// withDefaults returns c with the defaults of the keys that c does not set: source "config", the [smartcar] defaults,
+// the default [read] auto and an empty Pinned.
+func withDefaults(c Config) Config {
+	c.Source = SourceConfig
+	c.Smartcar = DefaultSmartcarConfig()
+	c.Auto = DefaultAuto()
+	if c.Pinned == nil {
+		c.Pinned = map[string]PinnedFacts{}
+	}
+	return c
+}
+
 func TestParseConfigValid(t *testing.T) {
 	tests := []struct {
 		name, src string
 		want      Config
 	}{
-		{"empty file gets the defaults", "", Config{Account: Account{Plan: PlanFree}, Intervals: policy.DefaultIntervals()}},
-		{"everything given", `state_file = "/var/lib/fleetkey/state.json"
+		{"empty file gets the defaults", "", withDefaults(Config{Account: Account{Plan: PlanFree},
+			Intervals: policy.DefaultIntervals()})},
+		{"everything of source config given", `state_file = "/var/lib/fleetkey/state.json"
 [account]
 plan = "enterprise"
 subdomain = "FleetCo"
@@ -73,7 +86,7 @@ year = 2027
 key = "installed"
 virtual_key_url = "https://www.tesla.com/_ak/partner.app.car"
 last_read_at = 2026-06-01T10:30:00+02:00
-`, Config{
+`, withDefaults(Config{
 			Account:   Account{Plan: PlanEnterprise, Subdomain: "fleetco"},
 			Intervals: policy.Intervals{Legacy: 5 * time.Minute, KeyInstalled: 30 * time.Minute, Keyless: 6 * time.Hour},
 			StateFile: "/var/lib/fleetkey/state.json",
@@ -84,15 +97,17 @@ last_read_at = 2026-06-01T10:30:00+02:00
 					Year: 2027, Key: policy.KeyPaired, VirtualKeyURL: "https://www.tesla.com/_ak/partner.app.car",
 					LastReadAt: time.Date(2026, 6, 1, 8, 30, 0, 0, time.UTC)},
 			},
-		}},
+			Pinned: map[string]PinnedFacts{"van-1": {Asleep: true}, "van-2": {Name: true, Key: true}},
+		})},
 		{"inline tables", `account = { plan = "build" }
 vehicle = [{ id = "a", vin = "5YJSA1E21FF108417", make = "Tesla", model = "Model S", year = 2012, key = "missing" }]
-`, Config{
+`, withDefaults(Config{
 			Account:   Account{Plan: PlanBuild},
 			Intervals: policy.DefaultIntervals(),
 			Vehicles: []Vehicle{{ID: "a", VIN: "5YJSA1E21FF108417", Name: "a", Make: "Tesla", Model: "Model S", Year: 2012,
 				Key: policy.KeyMissing}},
-		}},
+			Pinned: map[string]PinnedFacts{"a": {Key: true}},
+		})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +146,10 @@ func TestLoadConfigExample(t *testing.T) {
 	cfg, err := LoadConfig("../config.example.toml")
 	if err != nil {
 		t.Fatalf("LoadConfig(config.example.toml) error = %v", err)
+	}
+	if cfg.Source != SourceConfig || cfg.Smartcar != DefaultSmartcarConfig() || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
+		t.Errorf("LoadConfig(config.example.toml) = source %q, %+v, auto %v; want the demo's source config and defaults",
+			cfg.Source, cfg.Smartcar, cfg.Auto)
 	}
 	if cfg.Account.Plan != PlanFree || cfg.Intervals != policy.DefaultIntervals() || cfg.StateFile != "" {
 		t.Errorf("LoadConfig(config.example.toml) = %+v %+v %q, want plan free, default intervals, no state_file",

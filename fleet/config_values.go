@@ -140,12 +140,20 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// unknownKeys reports every key of t that is not in known, suggesting the nearest valid one.
+// unknownKeys reports every key of t that is not in known, suggesting the nearest valid one. An unknown key that
+// looks like a secret, and is neither a typo of a valid key nor a valid key elsewhere (like token_url), gets its own
+// message, which never quotes the value.
 func (c *checker) unknownKeys(t table, known []string) {
 	for _, k := range slices.Sorted(maps.Keys(t.m)) {
-		if !slices.Contains(known, k) {
-			c.addf(t.key(k), "unknown key%s", unknownKeyHint(t, k, known))
+		if slices.Contains(known, k) {
+			continue
 		}
+		if _, typo := suggest(k, known); looksSecret(k) && !typo && homeTable(t, k) == "" {
+			c.addf(t.key(k), "looks like a secret, and a secret must not be in a file: remove it, put the secret in an "+
+				"environment variable and name that variable in client_secret_env of [smartcar]")
+			continue
+		}
+		c.addf(t.key(k), "unknown key%s", unknownKeyHint(t, k, known))
 	}
 }
 
@@ -153,6 +161,9 @@ func (c *checker) unknownKeys(t table, known []string) {
 func unknownKeyHint(t table, k string, known []string) string {
 	if t.path != "" && slices.Contains(topKeys, k) {
 		return fmt.Sprintf(" in [%s]; top-level keys such as `%s` go before the first [table]", t.path, k)
+	}
+	if home := homeTable(t, k); home != "" {
+		return fmt.Sprintf("; `%s` is a key of %s", k, home)
 	}
 	if s, ok := suggest(k, known); ok {
 		return fmt.Sprintf(", did you mean `%s`?", s)

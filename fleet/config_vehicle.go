@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
@@ -17,18 +18,21 @@ var vehicleKeys = []string{
 // model year 2012.
 const firstModelYear = 2012
 
-// vehicles checks the [[vehicle]] entries, each on its own and against each other (duplicate ids and VINs).
-func (c *checker) vehicles(v any) []Vehicle {
+// vehicles checks the [[vehicle]] entries, each on its own and against each other (duplicate ids and VINs), and
+// notes what each pins. overlay is true with source "smartcar", where the entries overlay the connected vehicles.
+func (c *checker) vehicles(v any, overlay bool) ([]Vehicle, map[string]PinnedFacts) {
 	entries := c.tables("vehicle", v)
 	var out []Vehicle
+	pinned := map[string]PinnedFacts{}
 	ids, vins := map[string]int{}, map[string]int{}
 	for i, m := range entries {
-		veh := c.vehicle(table{path: fmt.Sprintf("vehicle[%d]", i), m: m})
+		veh, pins := c.vehicle(table{path: fmt.Sprintf("vehicle[%d]", i), m: m}, overlay)
 		c.duplicate(ids, "id", veh.ID, i, out)
 		c.duplicate(vins, "vin", veh.VIN, i, out)
 		out = append(out, veh)
+		pinned[pinKey(veh)] = pins
 	}
-	return out
+	return out, pinned
 }
 
 // tables checks that the value of key is an array of tables ([[key]] entries) and returns them.
@@ -57,29 +61,35 @@ func (c *checker) tables(key string, v any) []map[string]any {
 	return nil
 }
 
-// vehicle checks one [[vehicle]] entry. The name defaults to the id, the key status to unknown.
-func (c *checker) vehicle(t table) Vehicle {
+// vehicle checks one [[vehicle]] entry. The name defaults to the id (the VIN when there is no id), the key status
+// to unknown. An overlay needs only an id or a VIN; what it gives is still checked.
+func (c *checker) vehicle(t table, overlay bool) (Vehicle, PinnedFacts) {
 	c.unknownKeys(t, vehicleKeys)
+	full := !overlay
 	var v Vehicle
-	v.ID, _ = c.text(t, "id", true)
-	v.VIN = c.vin(t)
-	v.Name = v.ID
-	if name, ok := c.text(t, "name", false); ok {
+	v.ID, _ = c.text(t, "id", full)
+	v.VIN = c.vin(t, full)
+	if overlay && !t.has("id") && !t.has("vin") {
+		c.addf(t.path, `needs an id or a vin to match a connected vehicle (source is "smartcar")`)
+	}
+	v.Name = cmp.Or(v.ID, v.VIN)
+	name, named := c.text(t, "name", false)
+	if named {
 		v.Name = name
 	}
-	v.Make, _ = c.text(t, "make", true)
-	v.Model, _ = c.text(t, "model", true)
-	v.Year = c.year(t)
+	v.Make, _ = c.text(t, "make", full)
+	v.Model, _ = c.text(t, "model", full)
+	v.Year = c.year(t, full)
 	v.Key = c.keyStatus(t)
 	v.Asleep = c.boolean(t, "asleep")
 	v.VirtualKeyURL = c.keyURL(t)
 	v.LastReadAt = c.datetime(t, "last_read_at")
-	return v
+	return v, PinnedFacts{Name: named, Key: t.has("key"), Asleep: t.has("asleep")}
 }
 
 // vin checks the VIN of an entry and returns it upper-cased.
-func (c *checker) vin(t table) string {
-	s, ok := c.str(t, "vin", true)
+func (c *checker) vin(t table, required bool) string {
+	s, ok := c.str(t, "vin", required)
 	if !ok {
 		return ""
 	}
@@ -91,8 +101,8 @@ func (c *checker) vin(t table) string {
 }
 
 // year checks the model year of an entry: from firstModelYear to next year (model years run ahead of the calendar).
-func (c *checker) year(t table) int {
-	n, ok := c.integer(t, "year", true)
+func (c *checker) year(t table, required bool) int {
+	n, ok := c.integer(t, "year", required)
 	if !ok {
 		return 0
 	}
@@ -143,7 +153,7 @@ func (c *checker) duplicate(first map[string]int, field, val string, i int, prio
 		return
 	}
 	where := fmt.Sprintf("line %d", c.lines.line(fmt.Sprintf("vehicle[%d].%s", j, field)))
-	if field != "id" {
+	if field != "id" && prior[j].ID != "" {
 		where = fmt.Sprintf("id %q, %s", prior[j].ID, where)
 	}
 	c.addf(fmt.Sprintf("vehicle[%d].%s", i, field), "duplicate %s %q, also in vehicle[%d] (%s)",
