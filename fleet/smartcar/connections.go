@@ -1,0 +1,144 @@
+package smartcar
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+const (
+	// connectionsPageSize is the page[size] asked for: the documented maximum.
+	connectionsPageSize = 100
+	// maxConnectionPages bounds paging when the answer gives no usable meta.totalCount (1 000 000 vehicles at 100).
+	maxConnectionPages = 10000
+)
+
+// Connection is one vehicle connected to the application, as GET /connections lists it.
+type Connection struct {
+	ID          string // the connection's id
+	VehicleID   string
+	UserID      string // send as sc-user-id when reading the vehicle; "" if the server gave none
+	Make, Model string
+	Year        int
+	Mode        string // live, test or simulated
+	Powertrain  string // powertrainType: BEV, PHEV, ICE, …
+	Permissions []string
+}
+
+// ConnectionFilter narrows Connections; empty fields do not filter.
+type ConnectionFilter struct {
+	UserID    string // filter[userId]
+	VehicleID string // filter[vehicleId]
+	Mode      string // filter[vehicle.mode]: live, test or simulated
+}
+
+// connectionsPage is one page of GET /connections.
+type connectionsPage struct {
+	Data []wireConnection `json:"data"`
+	Meta struct {
+		TotalCount *int `json:"totalCount"`
+	} `json:"meta"`
+}
+
+// wireConnection is one item of GET /connections.
+type wireConnection struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Permissions []string `json:"permissions"`
+		Vehicle     struct {
+			Make           string `json:"make"`
+			Model          string `json:"model"`
+			Year           int    `json:"year"`
+			Mode           string `json:"mode"`
+			PowertrainType string `json:"powertrainType"`
+		} `json:"vehicle"`
+	} `json:"attributes"`
+	Relationships struct {
+		Vehicle relation `json:"vehicle"`
+		User    relation `json:"user"`
+	} `json:"relationships"`
+}
+
+// relation is a JSON:API relationship: {"data": {"id": …}}.
+type relation struct {
+	Data struct {
+		ID string `json:"id"`
+	} `json:"data"`
+}
+
+// Connections lists the connections matching f, paging through GET /connections (page[size]=100) until
+// meta.totalCount is reached, a page comes back empty, or — without a totalCount — a page comes back short. A
+// connection seen twice (the list shifted while paging) is kept once. A server that never reaches its totalCount is
+// stopped after totalCount/(first page's length)+1 pages with an error. It spends no vehicle's read budget.
+func (c *Client) Connections(ctx context.Context, f ConnectionFilter) ([]Connection, error) {
+	var all []Connection
+	seen := map[string]bool{}
+	limit := maxConnectionPages
+	for page := 1; ; page++ {
+		if page > limit {
+			return nil, fmt.Errorf("list smartcar connections: %d of meta.totalCount not reached after %d pages",
+				len(all), limit)
+		}
+		p, err := c.connectionsPage(ctx, f, page)
+		if err != nil {
+			return nil, fmt.Errorf("list smartcar connections, page %d: %w", page, err)
+		}
+		for _, w := range p.Data {
+			if w.Relationships.Vehicle.Data.ID == "" {
+				return nil, fmt.Errorf("list smartcar connections, page %d: connection %q has no vehicle id", page, w.ID)
+			}
+			if key := w.ID + "/" + w.Relationships.Vehicle.Data.ID; !seen[key] {
+				seen[key] = true
+				all = append(all, w.connection())
+			}
+		}
+		total := p.Meta.TotalCount
+		switch {
+		case len(p.Data) == 0, total != nil && len(all) >= *total, total == nil && len(p.Data) < connectionsPageSize:
+			return all, nil
+		case page == 1 && total != nil:
+			limit = min(*total/len(p.Data)+1, maxConnectionPages)
+		}
+	}
+}
+
+// connectionsPage fetches page number page of GET /connections.
+func (c *Client) connectionsPage(ctx context.Context, f ConnectionFilter, page int) (connectionsPage, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{
+		"filter[userId]": f.UserID, "filter[vehicleId]": f.VehicleID, "filter[vehicle.mode]": f.Mode,
+	} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	q.Set("page[number]", strconv.Itoa(page))
+	q.Set("page[size]", strconv.Itoa(connectionsPageSize))
+	a, err := c.get(ctx, c.endpoint(q.Encode(), "connections"), nil)
+	if err != nil {
+		return connectionsPage{}, err
+	}
+	var p connectionsPage
+	if err := json.Unmarshal(a.body, &p); err != nil {
+		return connectionsPage{}, fmt.Errorf("%w: connections answer is not the documented JSON: %w", ErrServer, err)
+	}
+	return p, nil
+}
+
+// connection converts a wire item.
+func (w wireConnection) connection() Connection {
+	v := w.Attributes.Vehicle
+	return Connection{
+		ID:          w.ID,
+		VehicleID:   w.Relationships.Vehicle.Data.ID,
+		UserID:      w.Relationships.User.Data.ID,
+		Make:        v.Make,
+		Model:       v.Model,
+		Year:        v.Year,
+		Mode:        v.Mode,
+		Powertrain:  v.PowertrainType,
+		Permissions: w.Attributes.Permissions,
+	}
+}
