@@ -27,7 +27,8 @@ func (g *globals) register(fs *flag.FlagSet) {
 type app struct {
 	cfg   fleet.Config
 	fleet *fleet.Fleet
-	label string // "demo" or the config path
+	sched *fleet.Scheduler // nil for the config source
+	label string           // "demo" or the config path
 	demo  bool
 }
 
@@ -68,6 +69,9 @@ func loadApp(g globals, now time.Time) (*app, error) {
 	store := fleet.OpenStateFile(statePath)
 	if _, err := store.Load(); err != nil {
 		return nil, err
+	}
+	if cfg.Source == fleet.SourceSmartcar {
+		return liveApp(cfg, store, path)
 	}
 	return &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path}, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,9 +41,12 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	log.Info("console start", "config", a.label, "vehicles", len(entries), "readonly", g.readOnly)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := startScheduler(ctx, a, g.readOnly, log)
 	noColour := os.Getenv("NO_COLOR") != ""
 	m := ui.New(ui.Options{
-		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now,
+		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now, Changes: changes,
 		Label: a.label, ReadOnly: g.readOnly, NoColour: noColour, AltScreen: true,
 		SyncTTY: os.Getenv("SSH_TTY") != "" && os.Getenv("FLEETKEY_NO_SYNC") == "",
 	})
@@ -55,6 +59,20 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	return 0
+}
+
+// startScheduler runs the live source's scheduler, which reads the badges in [read] auto as soon as the rules allow,
+// and returns its news for the console. Nothing runs for the config source or with --readonly.
+func startScheduler(ctx context.Context, a *app, readOnly bool, log *slog.Logger) <-chan fleet.Change {
+	if a.sched == nil || readOnly {
+		return nil
+	}
+	go func() {
+		if err := a.sched.Run(ctx, time.Now); err != nil && ctx.Err() == nil {
+			log.Error("scheduler", "err", err)
+		}
+	}()
+	return a.fleet.Changes(ctx)
 }
 
 func isTerminal(f any) bool {
@@ -80,8 +98,8 @@ type loggedReader struct {
 	log *slog.Logger
 }
 
-func (r loggedReader) Read(id string, now time.Time) ([]fleet.Entry, error) {
-	entries, err := r.f.Read(id, now)
+func (r loggedReader) Read(ctx context.Context, id string, now time.Time) ([]fleet.Entry, error) {
+	entries, err := r.f.Read(ctx, id, now)
 	r.log.Info("read", "vehicle", id, "at", now.UTC().Format(time.RFC3339), "err", err)
 	return entries, err
 }

@@ -25,6 +25,7 @@ Usage:
   fleetkey [--config FILE] [--readonly]   start the console (the demo fleet when no config is found)
   fleetkey list [--json]                  print the fleet: badge, last and next read of each vehicle
   fleetkey qr [--invert] VEHICLE          print the virtual-key install QR of a vehicle (id, VIN or name)
+  fleetkey read VEHICLE                   read a vehicle now if its budget allows (JSON); exit 3 when it does not
   fleetkey check [FILE]                   validate a config file
   fleetkey --version
 
@@ -71,6 +72,7 @@ var commands = map[string]func(g globals, args []string, stdout, stderr io.Write
 	"list":  runList,
 	"qr":    runQR,
 	"check": runCheck,
+	"read":  runRead,
 }
 
 func helpOrUsage(err error) int {

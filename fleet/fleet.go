@@ -1,32 +1,51 @@
 package fleet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"fleetkey/policy"
 )
 
-// Entry is a vehicle joined with its read history and its badge: one row of the console.
+// Entry is a vehicle joined with its state and its badge: one row of the console.
 type Entry struct {
 	Vehicle
 	Badge policy.Badge
-	// LastRead is the later of the state file's record and the config's last_read_at; zero when never read.
+	// LastRead is the later of the state's record and the config's last_read_at; zero when never read.
 	LastRead time.Time
 	// KeyURL is the URL that installs the virtual key; "" for legacy vehicles, which need none.
 	KeyURL string
+	// Record is what the state knows of the vehicle: learned key status and VIN, last good data, errors.
+	Record Record
 }
 
-// NextRead returns when the entry may next be read; ok is false when there is no next read (an asleep legacy vehicle).
+// NextRead returns when the entry may next be read: the rules' time, and not before a 429's Retry-After or a
+// backoff. ok is false when there is no next read (an asleep legacy vehicle, or reads stopped).
 func (e Entry) NextRead(iv policy.Intervals, now time.Time) (time.Time, bool) {
-	return policy.NextRead(e.Facts(), iv, e.LastRead, now)
+	return nextRead(factsOf(e.Vehicle, e.Record), e.LastRead, e.Record, iv, now)
 }
 
 // Allowed reports whether the entry may be read at now.
 func (e Entry) Allowed(iv policy.Intervals, now time.Time) bool {
-	return policy.Allowed(e.Facts(), iv, e.LastRead, now)
+	at, ok := e.NextRead(iv, now)
+	return ok && !now.Before(at)
+}
+
+// nextRead is the one gate of every read, by the console or the scheduler: the rules' next read after last for a
+// vehicle of facts f, not before rec.NotBefore, and none while rec says reads are stopped.
+func nextRead(f policy.Facts, last time.Time, rec Record, iv policy.Intervals, now time.Time) (time.Time, bool) {
+	if rec.Stopped != "" {
+		return time.Time{}, false
+	}
+	at, ok := policy.NextRead(f, iv, last, now)
+	if !ok {
+		return time.Time{}, false
+	}
+	return later(at, rec.NotBefore), true
 }
 
 // ErrNotAllowed is what a read refused by the budget rules wraps.
@@ -34,12 +53,16 @@ var ErrNotAllowed = errors.New("read not allowed yet")
 
 // NotAllowedError says why a read was refused and when the next one is allowed.
 type NotAllowedError struct {
-	ID   string
-	Next time.Time // zero when there is no next read (asleep legacy)
+	ID      string
+	Next    time.Time // zero when there is no next read (asleep legacy, reads stopped)
+	Stopped string    // why reads are stopped, when they are
 }
 
 func (e *NotAllowedError) Error() string {
-	if e.Next.IsZero() {
+	switch {
+	case e.Stopped != "":
+		return fmt.Sprintf("vehicle %s: reads stopped: %s", e.ID, e.Stopped)
+	case e.Next.IsZero():
 		return fmt.Sprintf("vehicle %s is asleep: no read until it wakes", e.ID)
 	}
 	return fmt.Sprintf("vehicle %s: next read allowed at %s", e.ID, e.Next.UTC().Format(time.RFC3339))
@@ -48,22 +71,30 @@ func (e *NotAllowedError) Error() string {
 // Is makes errors.Is(err, ErrNotAllowed) true.
 func (e *NotAllowedError) Is(target error) bool { return target == ErrNotAllowed }
 
-// Fleet is the configured fleet with its state store: the one place that turns config and state into entries and
-// that records reads, through the budget gate.
+// Fleet is the console's fleet: its vehicles (from the config, or listed by a data API and overlaid with the
+// config's entries), their state, and the one place reads go through the budget gate.
 type Fleet struct {
 	cfg   Config
 	store Store
+	api   API        // nil for the config source
+	sched *Scheduler // nil for the config source: a read there only records its time
+
+	mu       sync.RWMutex
+	vehicles []Vehicle
+	index    map[string]int // vehicle id → index into vehicles
 }
 
-// New returns the fleet of cfg, whose read history lives in store.
+// New returns the fleet of cfg's vehicles, whose read history lives in store.
 func New(cfg Config, store Store) *Fleet {
-	return &Fleet{cfg: cfg, store: store}
+	f := &Fleet{cfg: cfg, store: store}
+	f.setVehicles(cfg.Vehicles)
+	return f
 }
 
 // Intervals returns the read intervals in force.
 func (f *Fleet) Intervals() policy.Intervals { return f.cfg.Intervals }
 
-// Entries loads the state and returns every vehicle as an entry, in config order.
+// Entries loads the state and returns every vehicle as an entry.
 func (f *Fleet) Entries() ([]Entry, error) {
 	st, err := f.store.Load()
 	if err != nil {
@@ -73,18 +104,20 @@ func (f *Fleet) Entries() ([]Entry, error) {
 }
 
 func (f *Fleet) entries(st State) []Entry {
-	out := make([]Entry, len(f.cfg.Vehicles))
-	for i, v := range f.cfg.Vehicles {
-		out[i] = f.entry(v, st)
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make([]Entry, len(f.vehicles))
+	for i, v := range f.vehicles {
+		out[i] = f.entry(v, st.Vehicles[v.ID])
 	}
 	return out
 }
 
-func (f *Fleet) entry(v Vehicle, st State) Entry {
-	e := Entry{Vehicle: v, Badge: policy.BadgeOf(v.Facts()), LastRead: v.LastReadAt}
-	if t := st.LastRead(v.ID); t.After(e.LastRead) {
-		e.LastRead = t
+func (f *Fleet) entry(v Vehicle, rec Record) Entry {
+	if v.VIN == "" {
+		v.VIN = rec.VIN
 	}
+	e := Entry{Vehicle: v, Badge: policy.BadgeOf(factsOf(v, rec)), LastRead: later(v.LastReadAt, rec.LastReadAt), Record: rec}
 	if e.Badge != policy.Legacy {
 		e.KeyURL = f.cfg.KeyURL(v)
 	}
@@ -92,35 +125,44 @@ func (f *Fleet) entry(v Vehicle, st State) Entry {
 }
 
 // KeyURL returns the URL that installs v's virtual key, or "" for a legacy vehicle, which needs none.
-func (f *Fleet) KeyURL(v Vehicle) string { return f.entry(v, State{}).KeyURL }
+func (f *Fleet) KeyURL(v Vehicle) string { return f.entry(v, Record{}).KeyURL }
 
-// Find returns the vehicle whose id, VIN or exact name is q.
+// Find returns the vehicle whose id, VIN (any case) or exact name is q.
 func (f *Fleet) Find(q string) (Vehicle, bool) {
-	for _, v := range f.cfg.Vehicles {
-		if v.ID == q || strings.EqualFold(v.VIN, q) || v.Name == q {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, v := range f.vehicles {
+		if v.ID == q || (v.VIN != "" && strings.EqualFold(v.VIN, q)) || v.Name == q {
 			return v, true
 		}
 	}
 	return Vehicle{}, false
 }
 
-// Read spends one read of vehicle id at now, if the rules allow it. The check and the record happen under the state's
-// lock, against the latest state on disk, so two consoles cannot both spend the same budget. The read's time is
-// persisted before Read returns; a refused read returns a *NotAllowedError and records nothing.
-func (f *Fleet) Read(id string, now time.Time) ([]Entry, error) {
+// Read spends one read of vehicle id at now, if the rules allow it, and returns the fleet after it. The check and the
+// record happen under the state's lock, against the latest state on disk, so two consoles cannot both spend the same
+// budget; the time is persisted before any request leaves. A refused read returns a *NotAllowedError and sends
+// nothing. With a data API the scheduler sends the request; with the config source the read is only recorded.
+func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, error) {
 	v, ok := f.Find(id)
 	if !ok {
 		return nil, fmt.Errorf("no vehicle matches %q", id)
 	}
+	if f.sched != nil {
+		_, err := f.sched.ReadNow(ctx, v.ID, now)
+		entries, lerr := f.Entries()
+		return entries, errors.Join(err, lerr)
+	}
 	var refused error
 	st, err := f.store.Update(func(st State) State {
-		e := f.entry(v, st)
-		if !e.Allowed(f.cfg.Intervals, now) {
-			next, _ := e.NextRead(f.cfg.Intervals, now)
-			refused = &NotAllowedError{ID: v.ID, Next: next}
+		rec := st.Vehicles[v.ID]
+		e := f.entry(v, rec)
+		if at, ok := e.NextRead(f.cfg.Intervals, now); !ok || now.Before(at) {
+			refused = &NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
 			return st
 		}
-		return st.Merge(State{Vehicles: map[string]Record{v.ID: {LastReadAt: now}}})
+		rec.LastReadAt = now
+		return st.Merge(State{Vehicles: map[string]Record{v.ID: rec.touch(now)}})
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -92,7 +93,7 @@ func TestFleetReadAllowed(t *testing.T) {
 				reads[tt.id] = tt.last
 			}
 			sf := seededStateFile(t, reads)
-			entries, err := fleet.New(testFleetConfig(), sf).Read(tt.id, fleetNow)
+			entries, err := fleet.New(testFleetConfig(), sf).Read(context.Background(), tt.id, fleetNow)
 			if err != nil {
 				t.Fatalf("Read(%q, now) = %v, want nil", tt.id, err)
 			}
@@ -135,7 +136,7 @@ func TestFleetReadRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			entries, err := fleet.New(testFleetConfig(), sf).Read(tt.id, fleetNow)
+			entries, err := fleet.New(testFleetConfig(), sf).Read(context.Background(), tt.id, fleetNow)
 			var na *fleet.NotAllowedError
 			if !errors.As(err, &na) || !errors.Is(err, fleet.ErrNotAllowed) {
 				t.Fatalf("Read(%q, now) = %v, want a *NotAllowedError that is ErrNotAllowed", tt.id, err)
@@ -174,7 +175,7 @@ func TestNotAllowedErrorMessage(t *testing.T) {
 
 func TestFleetReadUnknownVehicle(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	_, err := fleet.New(testFleetConfig(), fleet.OpenStateFile(path)).Read("nope", fleetNow)
+	_, err := fleet.New(testFleetConfig(), fleet.OpenStateFile(path)).Read(context.Background(), "nope", fleetNow)
 	if err == nil || errors.Is(err, fleet.ErrNotAllowed) || err.Error() != `no vehicle matches "nope"` {
 		t.Errorf(`Read("nope", now) = %v, want error "no vehicle matches \"nope\"" (not ErrNotAllowed)`, err)
 	}
@@ -198,7 +199,7 @@ func TestFleetReadConcurrentSpendsOnce(t *testing.T) {
 	for i := range readers {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = consoles[i%2].Read(idKeyless, fleetNow.Add(time.Duration(i)*time.Millisecond))
+			_, errs[i] = consoles[i%2].Read(context.Background(), idKeyless, fleetNow.Add(time.Duration(i)*time.Millisecond))
 		})
 	}
 	close(start)

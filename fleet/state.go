@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,10 +9,12 @@ import (
 	"maps"
 	"sync"
 	"time"
+
+	"fleetkey/policy"
 )
 
-// stateVersion is the version of the state format that Save writes and LoadState reads.
-const stateVersion = 1
+// stateVersion is the version of the state format that Save writes. LoadState reads it and every older version.
+const stateVersion = 2
 
 // ErrUnsupportedStateVersion is what LoadState wraps when the input has a version this build cannot read,
 // most likely because a newer fleetkey wrote it.
@@ -22,33 +25,119 @@ var ErrUnsupportedStateVersion = errors.New("unsupported state version")
 // A field added here must also get a rule in Record.merge, and a new version of the format when an older
 // fleetkey could not read it.
 type Record struct {
-	// LastReadAt is when the vehicle was last read; zero (and absent from the file) when never read.
+	// LastReadAt is when a read was last sent: recorded before the request leaves, so a crash cannot hide it.
+	// Zero (and absent from the file) when never read.
 	LastReadAt time.Time `json:"last_read_at,omitzero"`
+	// NotBefore is the earliest next read whatever the rules say: a 429's Retry-After or a backoff.
+	NotBefore time.Time `json:"not_before,omitzero"`
+	// Failures counts consecutive transient failures, for exponential backoff.
+	Failures int `json:"failures,omitempty"`
+	// Key is the learned key status ("installed", "missing" or "unknown"), KeyAt when it was learned and
+	// KeySource from which signal or error.
+	Key       string    `json:"key,omitempty"`
+	KeyAt     time.Time `json:"key_at,omitzero"`
+	KeySource string    `json:"key_source,omitempty"`
+	// VIN is the learned VIN and VINAt when it was read.
+	VIN   string    `json:"vin,omitempty"`
+	VINAt time.Time `json:"vin_at,omitzero"`
+	// Asleep is whether the last answer said the vehicle sleeps, learned at AsleepAt.
+	Asleep   bool      `json:"asleep,omitempty"`
+	AsleepAt time.Time `json:"asleep_at,omitzero"`
+	// Reading holds the last good value of each signal (see mergeReading); nil when never read successfully.
+	Reading *Reading `json:"reading,omitempty"`
+	// Stopped says why reads of the vehicle are stopped (billing, a rejected request); "" when they are not.
+	Stopped string `json:"stopped,omitempty"`
+	// LastError is the last read's error and LastErrorAt when it happened. A later Reading.At means it is over.
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// UpdatedAt is when the record last changed; merge takes every field but the two times above from the later one.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
-// merge combines two records of one vehicle: the later LastReadAt wins, so a record never goes back in time.
+// LearnedKey returns the key status learned from reads; KeyUnknown when none was.
+func (r Record) LearnedKey() policy.KeyStatus {
+	if r.Key == "" {
+		return policy.KeyUnknown // the common case, without the cost of a parse error
+	}
+	k, err := policy.ParseKeyStatus(r.Key)
+	if err != nil {
+		return policy.KeyUnknown
+	}
+	return k
+}
+
+// merge combines two records of one vehicle. LastReadAt and NotBefore take the later time, so a record never goes
+// back in time; every other field comes from the record with the later UpdatedAt, o on a tie (in a Store's Update,
+// o is the new write).
 func (r Record) merge(o Record) Record {
-	if o.LastReadAt.After(r.LastReadAt) {
-		r.LastReadAt = o.LastReadAt
+	out := o
+	if r.UpdatedAt.After(o.UpdatedAt) {
+		out = r
+	}
+	out.LastReadAt = later(r.LastReadAt, o.LastReadAt)
+	out.NotBefore = later(r.NotBefore, o.NotBefore)
+	return out
+}
+
+// touch returns r marked as changed at now: UpdatedAt becomes now, or just after r's own UpdatedAt when that is not
+// earlier, so the change wins a merge over the record it was made from even when clocks disagree.
+func (r Record) touch(now time.Time) Record {
+	if now.After(r.UpdatedAt) {
+		r.UpdatedAt = now
+	} else {
+		r.UpdatedAt = r.UpdatedAt.Add(time.Nanosecond)
 	}
 	return r
 }
 
+// utc returns r with every time in UTC, so equal records save as equal bytes. The Reading is copied, not changed.
+func (r Record) utc() Record {
+	for _, t := range []*time.Time{&r.LastReadAt, &r.NotBefore, &r.KeyAt, &r.VINAt, &r.AsleepAt, &r.LastErrorAt,
+		&r.UpdatedAt} {
+		*t = t.UTC()
+	}
+	if r.Reading != nil {
+		rd := r.Reading.utc()
+		r.Reading = &rd
+	}
+	return r
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // State maps vehicle id → Record. It is a value: its methods return new maps and never change the receiver's.
-// A zero State is empty and usable.
+// A zero State is empty and usable. A Record's Reading is shared between copies and must never be changed in place.
 type State struct {
 	Vehicles map[string]Record
 }
 
-// stateDoc is the versioned JSON document of a State.
+// stateDoc is the versioned JSON document of a State; Vehicles is decoded once the version is known.
 type stateDoc struct {
+	Version  int             `json:"version"`
+	Vehicles json.RawMessage `json:"vehicles,omitempty"`
+}
+
+// savedDoc is the document Save writes.
+type savedDoc struct {
 	Version  int               `json:"version"`
 	Vehicles map[string]Record `json:"vehicles"`
 }
 
-// LoadState decodes a state written by Save. It is strict: empty input, bad JSON, trailing data, unknown fields,
-// a missing or unknown version, an empty vehicle id and a time that is not RFC 3339 are all errors, because guessing
-// at a damaged read history could spend a read budget twice. The returned Vehicles map is never nil.
+// recordV1 is a Record as version 1 wrote it.
+type recordV1 struct {
+	LastReadAt time.Time `json:"last_read_at,omitzero"`
+}
+
+// LoadState decodes a state written by Save, of this version or an older one. It is strict: empty input, bad JSON,
+// trailing data, unknown fields, a missing or unknown version, an empty vehicle id, a time that is not RFC 3339 and
+// an unknown key status are all errors, because guessing at a damaged read history could spend a read budget twice.
+// The returned Vehicles map is never nil.
 func LoadState(r io.Reader) (State, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
@@ -62,35 +151,83 @@ func LoadState(r io.Reader) (State, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return State{}, errors.New("decode state: data after the state object")
 	}
-	switch doc.Version {
-	case stateVersion:
-	case 0:
-		return State{}, errors.New("decode state: missing version")
-	default:
-		return State{}, fmt.Errorf("decode state: %w %d (written by a newer fleetkey? this one reads version %d)",
-			ErrUnsupportedStateVersion, doc.Version, stateVersion)
+	vs, err := decodeVehicles(doc)
+	if err != nil {
+		return State{}, fmt.Errorf("decode state: %w", err)
 	}
-	if _, ok := doc.Vehicles[""]; ok {
+	if _, ok := vs[""]; ok {
 		return State{}, errors.New("decode state: empty vehicle id")
 	}
-	if doc.Vehicles == nil {
-		doc.Vehicles = map[string]Record{}
+	return State{Vehicles: vs}, nil
+}
+
+// decodeVehicles decodes the vehicles of doc as its version wrote them; the map is never nil.
+func decodeVehicles(doc stateDoc) (map[string]Record, error) {
+	vs := map[string]Record{}
+	switch doc.Version {
+	case 1:
+		var v1 map[string]recordV1
+		if err := decodeStrict(doc.Vehicles, &v1); err != nil {
+			return nil, err
+		}
+		for id, r := range v1 {
+			vs[id] = Record{LastReadAt: r.LastReadAt}
+		}
+	case stateVersion:
+		if err := decodeStrict(doc.Vehicles, &vs); err != nil {
+			return nil, err
+		}
+		for id, r := range vs {
+			if err := r.validate(); err != nil {
+				return nil, fmt.Errorf("vehicle %q: %w", id, err)
+			}
+		}
+	case 0:
+		return nil, errors.New("missing version")
+	default:
+		return nil, fmt.Errorf("%w %d (written by a newer fleetkey? this one reads versions 1 to %d)",
+			ErrUnsupportedStateVersion, doc.Version, stateVersion)
 	}
-	return State{Vehicles: doc.Vehicles}, nil
+	if vs == nil {
+		vs = map[string]Record{} // "vehicles": null
+	}
+	return vs, nil
+}
+
+// decodeStrict decodes raw into v, rejecting unknown fields; absent raw leaves v as it is.
+func decodeStrict(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// validate rejects values that no fleetkey writes.
+func (r Record) validate() error {
+	if r.Key != "" {
+		if _, err := policy.ParseKeyStatus(r.Key); err != nil {
+			return err
+		}
+	}
+	if r.Failures < 0 {
+		return fmt.Errorf("negative failures %d", r.Failures)
+	}
+	return nil
 }
 
 // Save writes the state as indented JSON with a version field. The output is stable: vehicles sorted by id, times
 // in UTC, so equal states give equal bytes. An empty vehicle id is an error (LoadState would reject it).
 func (s State) Save(w io.Writer) error {
-	doc := stateDoc{Version: stateVersion, Vehicles: make(map[string]Record, len(s.Vehicles))}
+	vs := make(map[string]Record, len(s.Vehicles))
 	for id, r := range s.Vehicles {
 		if id == "" {
 			return errors.New("encode state: empty vehicle id")
 		}
-		r.LastReadAt = r.LastReadAt.UTC()
-		doc.Vehicles[id] = r
+		vs[id] = r.utc()
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	b, err := json.MarshalIndent(savedDoc{Version: stateVersion, Vehicles: vs}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
@@ -100,8 +237,9 @@ func (s State) Save(w io.Writer) error {
 	return nil
 }
 
-// Merge returns the union of s and o. For a vehicle in both, the later LastReadAt wins: a merge never moves a
-// record back in time, whatever the order of its operands.
+// Merge returns the union of s and o. For a vehicle in both, the records merge field by field (see Record.merge):
+// the later LastReadAt and NotBefore win, so a merge never moves a record back in time whatever the order of its
+// operands, and the other fields come from the record changed last.
 func (s State) Merge(o State) State {
 	out := make(map[string]Record, len(s.Vehicles)+len(o.Vehicles))
 	maps.Copy(out, s.Vehicles)

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -24,21 +25,29 @@ func states(kv ...any) State {
 	return s
 }
 
-// equalStates reports whether a and b hold the same ids and the same instants.
+// equalStates reports whether a and b hold the same ids and the same records: the same instants (whatever their
+// zones) and the same values.
 func equalStates(a, b State) bool {
 	if len(a.Vehicles) != len(b.Vehicles) {
 		return false
 	}
 	for id, r := range a.Vehicles {
 		o, ok := b.Vehicles[id]
-		if !ok || !r.LastReadAt.Equal(o.LastReadAt) {
+		if !ok || !equalRecords(r, o) {
 			return false
 		}
 	}
 	return true
 }
 
-// goldenState is the state that testdata/state/v1.json holds.
+// equalRecords reports whether two records hold the same instants and values, comparing their UTC JSON.
+func equalRecords(a, b Record) bool {
+	ja, errA := json.Marshal(a.utc())
+	jb, errB := json.Marshal(b.utc())
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// goldenState is the state that testdata/state/v1.json holds (and the v1 part of v2.json).
 func goldenState() State {
 	paris := time.FixedZone("CET", 3600)
 	return states(
@@ -49,12 +58,12 @@ func goldenState() State {
 }
 
 func TestStateSaveGolden(t *testing.T) {
-	want, err := os.ReadFile(filepath.Join("testdata", "state", "v1.json"))
+	want, err := os.ReadFile(filepath.Join("testdata", "state", "v2.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	if err := goldenState().Save(&got); err != nil {
+	if err := goldenStateV2().Save(&got); err != nil {
 		t.Fatalf("Save() error = %v", err)
 	}
 	if got.String() != string(want) {
@@ -63,7 +72,7 @@ func TestStateSaveGolden(t *testing.T) {
 	// Maps iterate in random order: saving again must still give the same bytes.
 	for range 20 {
 		var again bytes.Buffer
-		if err := goldenState().Save(&again); err != nil || !bytes.Equal(again.Bytes(), got.Bytes()) {
+		if err := goldenStateV2().Save(&again); err != nil || !bytes.Equal(again.Bytes(), got.Bytes()) {
 			t.Fatalf("Save() is not stable: second output =\n%s", again.String())
 		}
 	}
@@ -74,7 +83,8 @@ func TestStateRoundTrip(t *testing.T) {
 		name string
 		in   State
 	}{
-		{name: "golden", in: goldenState()},
+		{name: "golden", in: goldenStateV2()},
+		{name: "every field", in: State{Vehicles: map[string]Record{"x": fullRecord()}}},
 		{name: "empty", in: State{}},
 		{name: "nanoseconds and zones", in: states("x", stateBase.Add(time.Nanosecond).In(time.FixedZone("A", -7*3600)))},
 		{name: "unicode id", in: states("véhicule \"1\"", stateBase)},
@@ -110,7 +120,13 @@ func TestLoadStateRejects(t *testing.T) {
 		{name: "not json", in: "last_read_at = 2025", want: "invalid character"},
 		{name: "null", in: "null", want: "missing version"},
 		{name: "missing version", in: `{"vehicles": {}}`, want: "missing version"},
-		{name: "newer version", in: `{"version": 2, "vehicles": {}}`, want: "unsupported state version 2"},
+		{name: "newer version", in: `{"version": 3, "vehicles": {}}`, want: "unsupported state version 3"},
+		{name: "v2 field in v1", in: `{"version": 1, "vehicles": {"a": {"failures": 1}}}`, want: `unknown field "failures"`},
+		{name: "unknown key status", in: `{"version": 2, "vehicles": {"a": {"key": "paired"}}}`, want: `"paired"`},
+		{name: "negative failures", in: `{"version": 2, "vehicles": {"a": {"failures": -1}}}`, want: "negative failures"},
+		{name: "unknown reading field", in: `{"version": 2, "vehicles": {"a": {"reading": {"soc": 1}}}}`,
+			want: `unknown field "soc"`},
+		{name: "empty id v2", in: `{"version": 2, "vehicles": {"": {}}}`, want: "empty vehicle id"},
 		{name: "version as string", in: `{"version": "1"}`, want: "cannot unmarshal string"},
 		{name: "bad time", in: `{"version": 1, "vehicles": {"a": {"last_read_at": "yesterday"}}}`, want: "cannot parse"},
 		{name: "time without zone", in: `{"version": 1, "vehicles": {"a": {"last_read_at": "2025-03-01T12:00:00"}}}`,

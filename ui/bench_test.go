@@ -41,7 +41,7 @@ func BenchmarkView(b *testing.B) {
 			m := newTestModel(b, 100, 30, Options{Entries: bigFleet(n)})
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				m.rev++
+				m.touch()
 				m.now = testNow.Add(time.Duration(i) * time.Second)
 				_ = m.View()
 			}

@@ -9,14 +9,20 @@ import (
 
 // applyChange shows news of a background read: the vehicle's row now, and the read's outcome in the status line.
 func (m *Model) applyChange(c fleet.Change) {
-	m.list.patch(c.Entry, m.iv)
 	m.bucketLimited, m.pausedUntil = c.BucketLimited, c.PausedUntil
-	name := Clean(c.Entry.Name)
-	if c.Err != nil {
-		m.status = status{text: "read " + name + ": " + Clean(c.Err.Error()), err: true}
+	if c.Entry.ID == "" { // news of the scheduler as a whole, e.g. the credential was refused
+		if c.Err != nil {
+			m.status = m.news("reads: "+Clean(c.Err.Error()), true)
+		}
 		return
 	}
-	m.status = status{text: "read " + name + " at " + c.Entry.LastRead.UTC().Format(time.TimeOnly)}
+	m.list.patch(c.Entry, m.iv)
+	name := Clean(c.Entry.Name)
+	if c.Err != nil {
+		m.status = m.news("read "+name+": "+Clean(c.Err.Error()), true)
+		return
+	}
+	m.status = m.news("read "+name+" at "+c.Entry.LastRead.UTC().Format(time.TimeOnly), false)
 }
 
 // patch replaces one vehicle's row in place. The order and the ready clock are brought up to date by settle, at most

@@ -43,3 +43,11 @@ func TestChangeFeedPatchesRow(t *testing.T) {
 		t.Errorf("a closed feed re-armed the wait")
 	}
 }
+
+func TestSchedulerWideChange(t *testing.T) {
+	ch := make(chan fleet.Change, 1)
+	m := newTestModel(t, 120, 30, Options{Changes: ch})
+	ch <- fleet.Change{Err: errors.New("credential refused: smartcar 401 AUTHENTICATION")}
+	m = run(t, m, waitChange(ch))
+	mustContain(t, screen(m), "reads: credential refused: smartcar 401 AUTHENTICATION")
+}

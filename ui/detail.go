@@ -72,6 +72,9 @@ func (m *Model) facts(r *row) string {
 		label("Next read") + m.nextLine(r),
 		label("Last read") + m.lastLine(r),
 	}
+	if data := m.dataLines(r); len(data) > 0 {
+		lines = append(append(lines, ""), data...)
+	}
 	return strings.Join(lines, "\n")
 }
 

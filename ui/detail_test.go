@@ -6,9 +6,14 @@ import (
 	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
 )
 
 // bgMsg is the terminal's answer to the background colour query.
@@ -123,4 +128,33 @@ func TestWriteQRScans(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDetailLiveData: values with their ages, a failed signal's last good value kept and marked, a never-good one
+// shown as failed, the learned key and VIN with their source, and the data marked stale after a failed read.
+func TestDetailLiveData(t *testing.T) {
+	entries := testEntries()
+	at := testNow.Add(-20 * time.Minute)
+	e := &entries[4] // Spare Y: the read learned that its key is missing
+	e.Badge = policy.Keyless
+	e.Record = fleet.Record{
+		Key: "missing", KeyAt: at, KeySource: "connectivitystatus-isdigitalkeypaired",
+		VIN: e.VIN, VINAt: at,
+		Reading: &fleet.Reading{At: at,
+			Battery:  fleet.Value[float64]{Status: fleet.StatusOK, V: 61, Unit: "percent", UpdatedAt: at.Add(-time.Minute)},
+			Range:    fleet.Value[float64]{Status: fleet.StatusOK, V: 310, Unit: "kilometers", UpdatedAt: at.Add(-3 * time.Hour)},
+			Location: fleet.Value[fleet.Location]{Status: fleet.StatusError, Err: "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"},
+			Failures: map[string]string{"tractionbattery-range": "UPSTREAM:NO_RESPONSE"},
+		},
+		LastError: "smartcar 502 UPSTREAM:NO_RESPONSE", LastErrorAt: testNow.Add(-time.Minute),
+	}
+	m := newTestModel(t, 120, 40, Options{Entries: entries})
+	m = update(t, m, press("enter"))
+	s := screen(m)
+	mustContain(t, s, "Data read 20m ago (stale: the last read failed)", "Battery   61% · 21m ago",
+		"Range     310 km · 3h20m ago · kept: this read failed UPSTREAM:NO_RESPONSE",
+		"Location  error CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED",
+		"Key       missing, learned 20m ago from connectivitystatus-isdigitalkeypaired",
+		"Error     smartcar 502 UPSTREAM:NO_RESPONSE 1m ago")
+	golden.RequireEqual(t, s)
 }

@@ -7,15 +7,15 @@ import (
 // filterKey edits the filter prompt: the table follows every keystroke; enter keeps the filter, esc clears it.
 func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
-	case "enter":
+	case "enter", "ctrl+j": // ctrl+j: an Enter typed before the terminal left cooked mode
 		m.focus = focusList
 		m.filter.Blur()
 		m.keys.Unfilter.SetEnabled(m.list.filter != "")
-		m.rev++
+		m.touch()
 		return m, nil
 	case "esc":
 		m.clearFilter()
-		m.rev++
+		m.touch()
 		return m, nil
 	case "ctrl+c":
 		return m, tea.Quit
@@ -29,7 +29,7 @@ func (m Model) updateFilter(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if v := m.filter.Value(); v != m.list.filter {
 		m.list.setFilter(v)
 	}
-	m.rev++
+	m.touch()
 	return m, cmd
 }
 

@@ -33,16 +33,19 @@ func newKeyMap(readOnly bool) keyMap {
 	return k
 }
 
-// forList enables the bindings that apply to the vehicle table.
-func (k *keyMap) forList() {
+// forList enables the bindings that apply to the vehicle table; esc clears the filter when there is one.
+func (k *keyMap) forList(filtered bool) {
 	k.setPaneKeys(true)
+	k.Unfilter.SetEnabled(filtered)
 }
 
-// forDetail enables the bindings that apply to the detail pane. Invert applies only without colour: a coloured QR
-// carries its own black and white, and an inverted one would not scan.
-func (k *keyMap) forDetail(colour bool) {
+// forDetail enables the bindings that apply to the detail pane. Copy and invert apply only to a vehicle with a key
+// URL (not a legacy one), and invert only without colour: a coloured QR carries its own black and white, and an
+// inverted one would not scan.
+func (k *keyMap) forDetail(colour, hasKeyURL bool) {
 	k.setPaneKeys(false)
-	k.Invert.SetEnabled(!colour)
+	k.Invert.SetEnabled(!colour && hasKeyURL)
+	k.Copy.SetEnabled(hasKeyURL)
 }
 
 func (k *keyMap) setPaneKeys(list bool) {

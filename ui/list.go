@@ -143,3 +143,12 @@ func (l *list) visible() []int {
 	end := min(l.offset+l.height, len(l.view))
 	return l.view[l.offset:end]
 }
+
+// selectedRecord is the state's record of the selected vehicle; zero when none is selected.
+func (l *list) selectedRecord() fleet.Record {
+	r, ok := l.selected()
+	if !ok {
+		return fleet.Record{}
+	}
+	return r.e.Record
+}

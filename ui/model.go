@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -17,8 +18,11 @@ import (
 
 // Reader spends one read of a vehicle through the budget gate and returns the fleet after it.
 type Reader interface {
-	Read(id string, now time.Time) ([]fleet.Entry, error)
+	Read(ctx context.Context, id string, now time.Time) ([]fleet.Entry, error)
 }
+
+// readTimeout bounds a read started from the console.
+const readTimeout = 2 * time.Minute
 
 // Options configure a console.
 type Options struct {
@@ -71,17 +75,28 @@ type Model struct {
 	pausedUntil   time.Time // every request waits until then
 }
 
-// status is the one line of news under the table: the last action's outcome or error.
+// status is the one line of news under the table: the last action's outcome or error. It fades after statusTTL.
 type status struct {
 	text string
 	err  bool
+	at   time.Time // when it was set, by the model's clock
 }
+
+// statusTTL is how long news stays in the status line.
+const statusTTL = 10 * time.Second
 
 // frameCache holds the last rendered frame, shared by value copies of the model, so View does no work that no
 // message changed.
 type frameCache struct {
 	rev     uint64
 	content string
+	seq     uint64 // the last revision handed out, so no two model values ever share one
+}
+
+// touch marks the model as changed: its frame must be drawn again.
+func (m *Model) touch() {
+	m.frame.seq++
+	m.rev = m.frame.seq
 }
 
 // New returns a console showing opts.Entries.
@@ -105,7 +120,7 @@ func New(opts Options) Model {
 		qr:     newQRCache(),
 		frame:  &frameCache{rev: ^uint64(0)},
 	}
-	m.keys.forList()
+	m.keys.forList(false)
 	m.applyTheme()
 	return m
 }

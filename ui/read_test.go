@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestReadRefusedByFleetWhenFrameIsStale(t *testing.T) {
 	f, entries := testFleet(t)
 	m := newTestModel(t, 100, 30, Options{Entries: entries, Reader: f})
 	// another console reads v5 first; this console's frame still shows it ready.
-	if _, err := f.Read("v5", testNow); err != nil {
+	if _, err := f.Read(context.Background(), "v5", testNow); err != nil {
 		t.Fatal(err)
 	}
 	m = update(t, m, press("/"))

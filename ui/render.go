@@ -26,7 +26,7 @@ func (m *Model) render() string {
 		return ""
 	}
 	if m.width < minWidth || m.height < minHeight {
-		return ansi.Truncate(fmt.Sprintf("terminal too small: %d×%d, need %d×%d",
+		return ansi.Truncate(fmt.Sprintf("too small: %d×%d (need %d×%d)",
 			m.width, m.height, minWidth, minHeight), m.width, "…")
 	}
 	var body string

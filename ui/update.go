@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -18,7 +19,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.now = time.Time(msg)
 		m.list.settle(m.iv)
-		m.rev++
+		if m.status.text != "" && m.now.Sub(m.status.at) >= statusTTL {
+			m.status = status{}
+		}
+		m.touch()
 		return m, tick()
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
@@ -27,8 +31,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.applyTheme()
 	case tea.ColorProfileMsg:
 		m.colour = !m.opts.NoColour && msg.Profile > colorprofile.ASCII
-		if m.focus == focusDetail {
-			m.keys.forDetail(m.colour)
+		if r, ok := m.list.selected(); ok && m.focus == focusDetail {
+			m.keys.forDetail(m.colour, r.e.KeyURL != "")
 		}
 	case readDoneMsg:
 		m.readDone(msg)
@@ -37,7 +41,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.applyChange(msg.change)
-		m.rev++
+		m.touch()
 		return m, waitChange(m.opts.Changes)
 	case tea.PasteMsg:
 		if m.focus != focusFilter {
@@ -56,7 +60,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	m.rev++
+	m.touch()
 	return m, nil
 }
 
@@ -72,7 +76,7 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.focus == focusFilter {
 		return m.filterKey(msg)
 	}
-	m.rev++
+	m.touch()
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		return m, tea.Quit
@@ -82,7 +86,7 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch m.focus {
 	case focusHelp:
-		if key.Matches(msg, m.keys.Back) {
+		if msg.Code == tea.KeyEscape {
 			m.toggleHelp()
 		}
 		return m, nil
@@ -117,16 +121,16 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.list.move(len(m.list.view))
 	case key.Matches(msg, m.keys.Sort):
 		m.list.cycleSort()
-		m.status = status{text: "sorted by " + m.list.sort.String()}
+		m.status = m.news("sorted by "+m.list.sort.String(), false)
 	case key.Matches(msg, m.keys.Filter):
 		m.focus = focusFilter
 		return m, m.filter.Focus()
 	case key.Matches(msg, m.keys.Unfilter):
 		m.clearFilter()
 	case key.Matches(msg, m.keys.Open):
-		if _, ok := m.list.selected(); ok {
+		if r, ok := m.list.selected(); ok {
 			m.focus = focusDetail
-			m.keys.forDetail(m.colour)
+			m.keys.forDetail(m.colour, r.e.KeyURL != "")
 		}
 	case key.Matches(msg, m.keys.Read):
 		return m, m.startRead()
@@ -138,7 +142,7 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, m.keys.Back), msg.String() == "enter":
 		m.focus = focusList
-		m.keys.forList()
+		m.keys.forList(m.list.filter != "")
 	case key.Matches(msg, m.keys.Copy):
 		return m, m.copyURL()
 	case key.Matches(msg, m.keys.Invert):
@@ -153,10 +157,10 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m *Model) copyURL() tea.Cmd {
 	r, ok := m.list.selected()
 	if !ok || r.e.KeyURL == "" {
-		m.status = status{text: "no key URL: this vehicle needs no virtual key"}
+		m.status = m.news("no key URL: this vehicle needs no virtual key", false)
 		return nil
 	}
-	m.status = status{text: "copied " + r.e.KeyURL + " to the clipboard (OSC 52)"}
+	m.status = m.news("copied "+r.e.KeyURL+" to the clipboard (OSC 52)", false)
 	return tea.SetClipboard(r.e.KeyURL)
 }
 
@@ -168,13 +172,15 @@ func (m *Model) startRead() tea.Cmd {
 		return nil
 	}
 	if at, ok := r.e.NextRead(m.iv, m.now); !ok || at.After(m.now) {
-		m.status = status{text: refusal(r.e.ID, at, ok, m.now), err: true}
+		m.status = m.news(refusal(r.e.ID, at, ok, m.now), true)
 		return nil
 	}
-	m.status = status{text: "reading " + r.name + "…"}
+	m.status = m.news("reading "+r.name+"…", false)
 	rd, clock, id := m.opts.Reader, m.opts.Clock, r.e.ID
 	return func() tea.Msg {
-		entries, err := rd.Read(id, clock())
+		ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+		defer cancel()
+		entries, err := rd.Read(ctx, id, clock())
 		return readDoneMsg{id: id, entries: entries, err: err}
 	}
 }
@@ -193,10 +199,15 @@ func (m *Model) readDone(msg readDoneMsg) {
 	var na *fleet.NotAllowedError
 	switch {
 	case errors.As(msg.err, &na):
-		m.status = status{text: refusal(na.ID, na.Next, !na.Next.IsZero(), m.now), err: true}
+		m.status = m.news(refusal(na.ID, na.Next, !na.Next.IsZero(), m.now), true)
 	case msg.err != nil:
-		m.status = status{text: "read " + Clean(msg.id) + ": " + Clean(msg.err.Error()), err: true}
+		m.status = m.news("read "+Clean(msg.id)+": "+Clean(msg.err.Error()), true)
 	default:
-		m.status = status{text: "read " + Clean(msg.id) + ": recorded"}
+		m.status = m.news("read "+Clean(msg.id)+": recorded", false)
 	}
+}
+
+// news is a status line set now.
+func (m *Model) news(text string, isErr bool) status {
+	return status{text: text, err: isErr, at: m.now}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -170,7 +171,50 @@ func selectedName(m Model) string {
 	return r.name
 }
 
-func (f readerFunc) Read(id string, now time.Time) ([]fleet.Entry, error) {
+func (f readerFunc) Read(_ context.Context, id string, now time.Time) ([]fleet.Entry, error) {
 	f(id, now)
 	return nil, nil
+}
+
+func TestEscClosesHelpAndKeepsFilterKey(t *testing.T) {
+	m := newTestModel(t, 100, 30, Options{})
+	m = update(t, m, press("?"), press("esc"))
+	if m.focus != focusList {
+		t.Fatalf("esc in help opened from the table left focus %v", m.focus)
+	}
+	m = update(t, m, press("/"))
+	m = typeText(t, m, "yard")
+	m = update(t, m, press("enter"), press("enter"), press("esc"))
+	mustContain(t, screen(m), "esc clear filter")
+	m = update(t, m, press("esc"))
+	if n := len(m.list.view); n != 6 {
+		t.Errorf("esc after the detail pane left %d rows, want the filter cleared", n)
+	}
+}
+
+func TestStatusFades(t *testing.T) {
+	m := newTestModel(t, 100, 30, Options{})
+	m = update(t, m, press("s"))
+	statusLine := func(m Model) string {
+		lines := strings.Split(screen(m), "\n")
+		return strings.TrimSpace(lines[len(lines)-2])
+	}
+	if got := statusLine(m); got != "sorted by name" {
+		t.Fatalf("status = %q, want the news", got)
+	}
+	if got := statusLine(update(t, m, tickAt(statusTTL-time.Second))); got != "sorted by name" {
+		t.Errorf("status %v later = %q, want the news still", statusTTL-time.Second, got)
+	}
+	if got := statusLine(update(t, m, tickAt(statusTTL))); got != "5/6 · sorted by name" {
+		t.Errorf("status %v later = %q, want the summary", statusTTL, got)
+	}
+}
+
+func TestLegacyDetailOffersNoCopy(t *testing.T) {
+	m := newTestModel(t, 100, 30, Options{})
+	m = update(t, m, press("j"), press("j"), press("enter"))
+	mustContain(t, screen(m), "No virtual key is required")
+	if strings.Contains(screen(m), "copy key URL") {
+		t.Errorf("a legacy vehicle's detail offers to copy a key URL:\n%s", screen(m))
+	}
 }

@@ -1,0 +1,91 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fleetkey/fleet/smartcar"
+)
+
+// SmartcarAPI is the fleet's API over Smartcar v3: the fleet from GET /connections, a read as one GET /signals.
+type SmartcarAPI struct {
+	client *smartcar.Client
+	mode   string
+	now    func() time.Time
+}
+
+var _ API = (*SmartcarAPI)(nil)
+
+// NewSmartcarAPI returns the v3 adapter; mode filters the connections (live, test or simulated).
+func NewSmartcarAPI(c *smartcar.Client, mode string, now func() time.Time) *SmartcarAPI {
+	if now == nil {
+		now = time.Now
+	}
+	return &SmartcarAPI{client: c, mode: mode, now: now}
+}
+
+// Vehicles pages through the connections of the configured mode.
+func (a *SmartcarAPI) Vehicles(ctx context.Context) ([]RemoteVehicle, error) {
+	conns, err := a.client.Connections(ctx, smartcar.ConnectionFilter{Mode: a.mode})
+	if err != nil {
+		return nil, kindOf(err)
+	}
+	out := make([]RemoteVehicle, len(conns))
+	for i, c := range conns {
+		out[i] = RemoteVehicle{ID: c.VehicleID, UserID: c.UserID, Make: c.Make, Model: c.Model, Year: c.Year,
+			Mode: c.Mode, Permissions: c.Permissions}
+	}
+	return out, nil
+}
+
+// Read makes one GET /signals call and judges each signal by its own status.
+func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (Reading, error) {
+	sig, err := a.client.Signals(ctx, v.ID, v.UserID)
+	if err != nil {
+		return Reading{}, kindOf(err)
+	}
+	r := readingOf(sig.Signals, a.now())
+	for _, e := range sig.Errors {
+		if errors.Is(e, smartcar.ErrVirtualKeyRequired) {
+			r.KeyMissing = true
+		}
+	}
+	return r, nil
+}
+
+// kindOf wraps a client error with the fleet's kind of it, so the scheduler can branch with errors.Is.
+func kindOf(err error) error {
+	kinds := []struct{ api, fleet error }{
+		{smartcar.ErrRateLimitVehicle, ErrVehicleRateLimited},
+		{smartcar.ErrRateLimitApp, ErrAppRateLimited},
+		{smartcar.ErrAsleep, ErrAsleep},
+		{smartcar.ErrBilling, ErrBilling},
+		{smartcar.ErrVirtualKeyRequired, ErrVirtualKeyRequired},
+		{smartcar.ErrValidation, ErrBadRequest},
+		{smartcar.ErrAuthentication, ErrCredentials},
+		{smartcar.ErrTokenRefused, ErrCredentials},
+	}
+	kind := ErrTransient
+	for _, k := range kinds {
+		if errors.Is(err, k.api) {
+			kind = k.fleet
+			break
+		}
+	}
+	var ae *smartcar.APIError
+	if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		err = retryAfterError{err, ae.RetryAfter}
+	}
+	return fmt.Errorf("%w: %w", kind, err)
+}
+
+// retryAfterError carries a 429's Retry-After to RetryAfter.
+type retryAfterError struct {
+	error
+	after time.Duration
+}
+
+func (e retryAfterError) RetryAfter() time.Duration { return e.after }
+func (e retryAfterError) Unwrap() error             { return e.error }

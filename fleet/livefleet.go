@@ -1,0 +1,127 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+)
+
+// NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
+// It has no vehicles until Refresh.
+func NewLive(cfg Config, store Store, api API, sched *Scheduler) *Fleet {
+	return &Fleet{cfg: cfg, store: store, api: api, sched: sched}
+}
+
+// Refresh lists the connected vehicles (no read budget is spent), overlays the config's entries, and hands them to
+// the scheduler.
+func (f *Fleet) Refresh(ctx context.Context) error {
+	if f.api == nil {
+		return nil
+	}
+	remote, err := f.api.Vehicles(ctx)
+	if err != nil {
+		return fmt.Errorf("list vehicles: %w", err)
+	}
+	st, err := f.store.Load()
+	if err != nil {
+		return err
+	}
+	vs := make([]Vehicle, len(remote))
+	ts := make([]Target, len(remote))
+	for i, r := range remote {
+		vs[i] = f.overlay(r, st.Vehicles[r.ID])
+		ts[i] = Target{Vehicle: vs[i], Remote: r}
+	}
+	f.setVehicles(vs)
+	f.sched.SetTargets(ts)
+	return nil
+}
+
+// overlay makes the vehicle of a listed one: the API's facts, the VIN learned by reads, and what the config's entry
+// for it (matched by id, else by VIN) pins: a name, the key status, asleep, a key URL, a last read known elsewhere.
+func (f *Fleet) overlay(r RemoteVehicle, rec Record) Vehicle {
+	v := Vehicle{ID: r.ID, Make: r.Make, Model: r.Model, Year: r.Year, VIN: rec.VIN,
+		Name: fmt.Sprintf("%s %s %d · %s", r.Make, r.Model, r.Year, shortID(r.ID))}
+	o, pinned, ok := f.cfg.Overlay(r.ID, rec.VIN)
+	if !ok {
+		return v
+	}
+	if pinned.Name {
+		v.Name = o.Name
+	}
+	if o.VIN != "" {
+		v.VIN = o.VIN
+	}
+	if pinned.Key {
+		v.Key = o.Key
+	}
+	if pinned.Asleep {
+		v.Asleep = o.Asleep
+	}
+	v.VirtualKeyURL, v.LastReadAt = o.VirtualKeyURL, o.LastReadAt
+	return v
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// Changes feeds the views with the scheduler's news until ctx ends: each vehicle's entry after a read, and the
+// scheduler-wide state (bucket-limited, paused, credential refused) with an empty Entry. nil without a scheduler.
+func (f *Fleet) Changes(ctx context.Context) <-chan Change {
+	if f.sched == nil {
+		return nil
+	}
+	updates, cancel := f.sched.Subscribe()
+	out := make(chan Change)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case u, ok := <-updates:
+				if !ok {
+					return
+				}
+				select {
+				case out <- f.changeOf(u):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+func (f *Fleet) changeOf(u Update) Change {
+	c := Change{Err: u.Err, BucketLimited: u.BucketLimited, PausedUntil: u.PausedUntil}
+	if v, ok := f.byID(u.ID); ok {
+		c.Entry = f.entry(v, u.Record)
+	}
+	return c
+}
+
+func (f *Fleet) byID(id string) (Vehicle, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	i, ok := f.index[id]
+	if !ok {
+		return Vehicle{}, false
+	}
+	return f.vehicles[i], true
+}
+
+func (f *Fleet) setVehicles(vs []Vehicle) {
+	index := make(map[string]int, len(vs))
+	for i, v := range vs {
+		index[v.ID] = i
+	}
+	f.mu.Lock()
+	f.vehicles, f.index = vs, index
+	f.mu.Unlock()
+}

@@ -1,0 +1,234 @@
+package fleet
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fleetkey/policy"
+)
+
+// The defaults of a SchedulerConfig; the bucket's are DefaultBucketSize and DefaultRefillPerMinute.
+const (
+	DefaultConcurrency = 4                // reads in flight at most
+	DefaultJitter      = 20 * time.Second // the most an automatic read waits after its gate opens
+)
+
+// SchedulerConfig configures a Scheduler. A zero field takes its default.
+type SchedulerConfig struct {
+	// Intervals are the rules' intervals; zero means policy.DefaultIntervals().
+	Intervals policy.Intervals
+	// Auto holds the badges read automatically as soon as allowed ([read] auto). Others are read by ReadNow only.
+	Auto map[policy.Badge]bool
+	// BucketSize and RefillPerMinute describe the API's application-wide token bucket (default 120 and 2).
+	BucketSize      int
+	RefillPerMinute float64
+	// Concurrency bounds the reads in flight (default 4).
+	Concurrency int
+	// Jitter is the most an automatic read waits, at random, after its gate opens (default 20s; negative for none),
+	// so vehicles that become ready together do not burst.
+	Jitter time.Duration
+	// Rand draws the jitter; seed it in tests. Nil means a randomly seeded one.
+	Rand *rand.Rand
+	// Inline runs the reads that Step starts synchronously, inside Step, and dates their outcomes at Step's now:
+	// time moves only when the caller says, for simulations. Otherwise each read runs in its own goroutine and its
+	// outcome is dated now plus the read's real duration.
+	Inline bool
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c SchedulerConfig) withDefaults() SchedulerConfig {
+	if c.Intervals == (policy.Intervals{}) {
+		c.Intervals = policy.DefaultIntervals()
+	}
+	if c.BucketSize <= 0 {
+		c.BucketSize = DefaultBucketSize
+	}
+	if !(c.RefillPerMinute > 0) {
+		c.RefillPerMinute = DefaultRefillPerMinute
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Jitter == 0 {
+		c.Jitter = DefaultJitter
+	}
+	if c.Rand == nil {
+		c.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	return c
+}
+
+// Target is one vehicle the scheduler may read: its facts for the badge (config, and the key status learned into
+// the state) and how to reach it through the API. Vehicle.ID is its id in the state.
+type Target struct {
+	Vehicle Vehicle
+	Remote  RemoteVehicle
+}
+
+// Update is what the scheduler tells its subscribers: a vehicle's record changed (a read started, ended, or was
+// refused because another console read first), or, with ID "", the scheduler's own state changed.
+type Update struct {
+	// ID is the vehicle's id; "" for an update of the scheduler as a whole.
+	ID string
+	// Record is the vehicle's record as stored (zero for ID "").
+	Record Record
+	// Err is the read's error, or for ID "" the scheduler-wide one (errors.Is ErrCredentials: the credential is
+	// refused and nothing is read until SetTargets or Kick); nil when none.
+	Err error
+	// BucketLimited is true when vehicles that the rules allow wait for a token of the app-wide bucket.
+	BucketLimited bool
+	// PausedUntil is when requests resume after an app-wide 429 or a failing state store; zero or past when they
+	// are not paused.
+	PausedUntil time.Time
+}
+
+// SchedulerStatus is a snapshot of the scheduler, for the UI's status line.
+type SchedulerStatus struct {
+	Vehicles           int       // targets
+	Tokens             float64   // tokens left in the scheduler's copy of the app-wide bucket
+	BucketSize         int       // its size
+	NextToken          time.Time // when a token is there: now when one is
+	BucketLimited      bool      // allowed vehicles wait for a token
+	PausedUntil        time.Time // zero when not paused
+	CredentialsRefused bool      // nothing is read until SetTargets or Kick
+	Err                error     // the last scheduler-wide error; nil when none
+	InFlight           int       // reads sent and not answered
+	Ready              int       // vehicles allowed now, waiting for a token or a free slot
+}
+
+// Scheduler is the one read scheduler of a process. It reads the targets whose badge is in Auto as soon as the
+// rules allow, never sends a read the state does not record first, stays inside the app-wide bucket, and tells
+// subscribers what changed. ReadNow reads one vehicle on demand through the same gate and bucket.
+//
+// Vehicles wait in a heap by the time their gate opens (plus jitter); those whose gate is open wait in a second heap,
+// oldest last read first, for a token and a free slot. So a Step costs O((k + m) log n) for k reads started and m
+// gates opened, never a scan of the fleet; the only O(n) calls are SetTargets and the Store's own Update.
+// All methods are safe for concurrent use.
+type Scheduler struct {
+	cfg   SchedulerConfig
+	store Store
+	api   API
+	wakeC chan struct{} // Run's wake-up: a target set, a kick, a read done
+	wg    sync.WaitGroup
+
+	subMu sync.Mutex
+	subs  map[*subscriber]struct{}
+	nsubs atomic.Int32 // len(subs), read without subMu so that publishing to nobody costs nothing
+
+	mu          sync.Mutex
+	entries     map[string]*entry
+	fresh       []*entry  // entries to schedule at the next Step, which knows the time
+	waiting     entryHeap // gate not open yet, by due time
+	ready       entryHeap // gate open, by last read: the oldest data goes first
+	bucket      bucket
+	inflight    int
+	limited     bool      // ready vehicles wait for a token
+	pausedUntil time.Time // no request before this
+	appFailures int       // consecutive app-wide 429s, for the pause's backoff
+	credRefused bool
+	lastErr     error  // the last scheduler-wide error
+	steps       uint64 // Steps so far; entry.step is the one that last started the entry
+	seq         uint64 // counts changes of pausedUntil, credRefused and lastErr
+	toldSeq     uint64 // seq and limited as last published
+	toldLimited bool
+}
+
+// NewScheduler returns a scheduler that records reads in store and sends them to api. It has no targets until
+// SetTargets and reads nothing until Step, Run or ReadNow.
+func NewScheduler(cfg SchedulerConfig, store Store, api API) *Scheduler {
+	cfg = cfg.withDefaults()
+	return &Scheduler{
+		cfg: cfg, store: store, api: api,
+		wakeC:   make(chan struct{}, 1),
+		subs:    map[*subscriber]struct{}{},
+		entries: map[string]*entry{},
+		waiting: entryHeap{less: dueFirst},
+		ready:   entryHeap{less: oldestFirst},
+		bucket:  newBucket(cfg.BucketSize, cfg.RefillPerMinute),
+	}
+}
+
+// SetTargets replaces the vehicles the scheduler may read, loading their records from the store; a vehicle that
+// is no longer a target is no longer read (a read in flight still ends and is recorded). It also lifts a pause for a
+// refused credential. Vehicles are scheduled at the next Step. A store that cannot be loaded is reported as the
+// scheduler's error; every read still re-checks the gate against the store before it is sent.
+func (s *Scheduler) SetTargets(ts []Target) {
+	st, err := s.store.Load()
+	s.mu.Lock()
+	s.credRefused, s.lastErr = false, err
+	s.seq++
+	next := make(map[string]*entry, len(ts))
+	for _, t := range ts {
+		id := t.Vehicle.ID
+		if id == "" {
+			continue
+		}
+		e := s.entries[id]
+		if e == nil {
+			e = &entry{index: -1}
+		}
+		s.unplace(e) // its keys change: it is placed again at the next Step
+		e.t = &t     // a copy of its own, never changed: jobs hold it while SetTargets replaces e.t
+		e.rec = e.rec.merge(st.Vehicles[id])
+		next[id] = e
+		s.fresh = append(s.fresh, e)
+	}
+	for id, e := range s.entries {
+		if next[id] == nil {
+			s.unplace(e)
+			e.removed = true
+		}
+	}
+	s.entries = next
+	s.mu.Unlock()
+	s.publishState()
+	s.wake()
+}
+
+// Kick wakes Run and lifts a pause for a refused credential (the user says it is fixed).
+func (s *Scheduler) Kick() {
+	s.mu.Lock()
+	if s.credRefused {
+		s.credRefused, s.lastErr = false, nil
+		s.seq++
+	}
+	s.mu.Unlock()
+	s.publishState()
+	s.wake()
+}
+
+// Wait waits until every read started by Step has ended and been recorded.
+func (s *Scheduler) Wait() { s.wg.Wait() }
+
+// Status returns a snapshot of the scheduler at now.
+func (s *Scheduler) Status(now time.Time) SchedulerStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := SchedulerStatus{
+		Vehicles: len(s.entries), Tokens: s.bucket.tokens(now), BucketSize: s.bucket.size,
+		NextToken: s.bucket.nextToken(now), BucketLimited: s.limited, CredentialsRefused: s.credRefused,
+		Err: s.lastErr, InFlight: s.inflight, Ready: s.ready.Len(),
+	}
+	if s.pausedUntil.After(now) {
+		st.PausedUntil = s.pausedUntil
+	}
+	return st
+}
+
+// wake wakes Run without blocking.
+func (s *Scheduler) wake() {
+	select {
+	case s.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+// jitter draws an automatic read's delay. The caller holds s.mu (a rand.Rand is not safe for concurrent use).
+func (s *Scheduler) jitter() time.Duration {
+	if s.cfg.Jitter <= 0 {
+		return 0
+	}
+	return time.Duration(s.cfg.Rand.Int64N(int64(s.cfg.Jitter) + 1))
+}

@@ -1,0 +1,188 @@
+package fleet_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// t0 is the fixed clock of the scheduler tests.
+var t0 = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+
+// allBadges reads every badge automatically.
+var allBadges = map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true,
+	policy.Unknown: true}
+
+// target returns a target of the given kind: "legacy" (a 2019 Model S), "installed" and "keyless" (a Model 3 whose
+// config pins the key status), or "unknown" (a Model 3 whose key status is not known).
+func target(id, kind string) fleet.Target {
+	v := fleet.Vehicle{ID: id, Make: "Tesla", Model: "Model 3", Year: 2023}
+	switch kind {
+	case "legacy":
+		v.Model, v.Year = "Model S", 2019
+	case "installed":
+		v.Key = policy.KeyPaired
+	case "keyless":
+		v.Key = policy.KeyMissing
+	}
+	return fleet.Target{Vehicle: v, Remote: fleet.RemoteVehicle{ID: id, UserID: "user-" + id, Make: v.Make,
+		Model: v.Model, Year: v.Year, Mode: "live"}}
+}
+
+// answer is one scripted answer of the fake API.
+type answer struct {
+	r   fleet.Reading
+	err error
+}
+
+// call is one request the fake API received: the vehicle, and its read time in the store when it arrived.
+type call struct {
+	id       string
+	recorded time.Time
+}
+
+// fakeAPI is a fleet.API whose Read answers from a script per vehicle (the last answer repeats; none means an
+// empty good reading) and records every call, with the read time the store held for the vehicle at that moment.
+// With hold set, each Read announces itself on arrived and waits for release (or its context).
+type fakeAPI struct {
+	store   fleet.Store
+	hold    bool
+	arrived chan string
+	release chan struct{}
+
+	mu      sync.Mutex
+	answers map[string][]answer
+	calls   []call
+}
+
+func newFakeAPI(store fleet.Store) *fakeAPI {
+	return &fakeAPI{store: store, answers: map[string][]answer{}, arrived: make(chan string, 100),
+		release: make(chan struct{})}
+}
+
+// script sets the answers for vehicle id.
+func (f *fakeAPI) script(id string, as ...answer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.answers[id] = as
+}
+
+func (f *fakeAPI) Vehicles(context.Context) ([]fleet.RemoteVehicle, error) { return nil, nil }
+
+func (f *fakeAPI) Read(ctx context.Context, v fleet.RemoteVehicle) (fleet.Reading, error) {
+	st, err := f.store.Load()
+	if err != nil {
+		return fleet.Reading{}, fmt.Errorf("fake: %w", err)
+	}
+	f.mu.Lock()
+	f.calls = append(f.calls, call{id: v.ID, recorded: st.LastRead(v.ID)})
+	a := answer{}
+	if as := f.answers[v.ID]; len(as) > 0 {
+		a = as[0]
+		if len(as) > 1 {
+			f.answers[v.ID] = as[1:]
+		}
+	}
+	f.mu.Unlock()
+	if f.hold {
+		f.arrived <- v.ID
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return fleet.Reading{}, ctx.Err()
+		}
+	}
+	return a.r, a.err
+}
+
+// ids returns the vehicles called, in order.
+func (f *fakeAPI) ids() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, len(f.calls))
+	for i, c := range f.calls {
+		out[i] = c.id
+	}
+	return out
+}
+
+// callList returns a copy of the calls.
+func (f *fakeAPI) callList() []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]call(nil), f.calls...)
+}
+
+// retryErr is an API error that carries a Retry-After.
+type retryErr time.Duration
+
+func (e retryErr) Error() string             { return fmt.Sprintf("retry after %v", time.Duration(e)) }
+func (e retryErr) RetryAfter() time.Duration { return time.Duration(e) }
+
+// vehicleLimited returns a 429 RATE_LIMIT:VEHICLE error with a Retry-After of d.
+func vehicleLimited(d time.Duration) error {
+	return fmt.Errorf("%w: %w", fleet.ErrVehicleRateLimited, retryErr(d))
+}
+
+// apiErr returns an adapter-style error of kind kind.
+func apiErr(kind error, detail string) error {
+	return fmt.Errorf("%w: %w", kind, errors.New(detail))
+}
+
+// testConfig is the config of most scheduler tests: inline, no jitter, every badge automatic, seeded.
+func testConfig() fleet.SchedulerConfig {
+	return fleet.SchedulerConfig{Auto: allBadges, Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(1, 2))}
+}
+
+// stateFile returns a fresh state file in a temporary directory holding initial.
+func stateFile(t *testing.T, initial fleet.State) *fleet.StateFile {
+	t.Helper()
+	f := fleet.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
+	if _, err := f.Update(func(fleet.State) fleet.State { return initial }); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// newScheduler returns a scheduler over store and api with targets ts.
+func newScheduler(cfg fleet.SchedulerConfig, store fleet.Store, api fleet.API, ts ...fleet.Target) *fleet.Scheduler {
+	s := fleet.NewScheduler(cfg, store, api)
+	s.SetTargets(ts)
+	return s
+}
+
+// record loads vehicle id's record from store.
+func record(t *testing.T, store fleet.Store, id string) fleet.Record {
+	t.Helper()
+	st, err := store.Load()
+	if err != nil {
+		t.Fatalf("Load() error = %v", err)
+	}
+	return st.Vehicles[id]
+}
+
+// records returns a State of the given records.
+func records(kv map[string]fleet.Record) fleet.State {
+	return fleet.State{Vehicles: kv}
+}
+
+// goodReading returns a reading with every signal good.
+func goodReading(at time.Time, battery float64) fleet.Reading {
+	ok := fleet.StatusOK
+	return fleet.Reading{
+		At:        at,
+		Battery:   fleet.Value[float64]{Status: ok, V: battery, Unit: "percent", UpdatedAt: at},
+		Odometer:  fleet.Value[float64]{Status: ok, V: 12345, Unit: "km", UpdatedAt: at},
+		Online:    fleet.Value[bool]{Status: ok, V: true},
+		KeyPaired: fleet.Value[bool]{Status: ok, V: true},
+		VIN:       fleet.Value[string]{Status: ok, V: "5YJ3E1EA0PF000001"},
+	}
+}

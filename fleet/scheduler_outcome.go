@@ -1,0 +1,203 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fleetkey/policy"
+)
+
+// Where a learned key status came from (Record.KeySource).
+const (
+	KeySourceSignal = "signal connectivitystatus-isdigitalkeypaired"
+	KeySourceError  = "error CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"
+)
+
+// The backoffs.
+const (
+	retryBase     = 30 * time.Second // a vehicle's first transient failure waits twice this
+	retryMax      = time.Hour        // and never more than this
+	appPauseFirst = time.Minute      // the first app-wide 429 pauses every request this long, doubling after
+	appPauseMax   = 30 * time.Minute
+)
+
+// verdict is what a read's answer means for the scheduler.
+type verdict int
+
+const (
+	readOK         verdict = iota
+	vehicleLimited         // 429 RATE_LIMIT:VEHICLE with a Retry-After
+	appLimited             // 429 SMARTCAR_API: the app-wide bucket is empty
+	asleep
+	billing
+	badRequest
+	keyRequired
+	credentials
+	canceled  // the caller gave up waiting; the read was sent all the same
+	transient // 5xx, timeouts, refused connections, and anything not known
+)
+
+// judge returns the verdict on a read's error. A vehicle 429 without a Retry-After is taken as transient.
+func judge(err error) verdict {
+	if err == nil {
+		return readOK
+	}
+	_, hasRetry := RetryAfter(err)
+	switch {
+	case errors.Is(err, ErrCredentials):
+		return credentials
+	case errors.Is(err, ErrAppRateLimited):
+		return appLimited
+	case errors.Is(err, ErrVehicleRateLimited) && hasRetry:
+		return vehicleLimited
+	case errors.Is(err, ErrBilling):
+		return billing
+	case errors.Is(err, ErrBadRequest):
+		return badRequest
+	case errors.Is(err, ErrAsleep):
+		return asleep
+	case errors.Is(err, ErrVirtualKeyRequired):
+		return keyRequired
+	case errors.Is(err, context.Canceled):
+		return canceled
+	default:
+		return transient
+	}
+}
+
+// outcome is one read's answer, judged.
+type outcome struct {
+	verdict verdict
+	err     error
+	reading Reading
+	at      time.Time // when it was answered
+	spread  float64   // in [-1, 1): where a transient backoff lands within ±10 %
+}
+
+// apply returns the vehicle's record rec after the outcome. It is pure: it runs under the store's lock.
+func (o outcome) apply(rec Record) Record {
+	switch o.verdict {
+	case canceled:
+		return rec // sent (its time is recorded) but its answer abandoned: nothing learned
+	case readOK:
+		rec = learn(rec, o.reading, o.at)
+	case vehicleLimited:
+		d, _ := RetryAfter(o.err)
+		rec.NotBefore = later(rec.NotBefore, o.at.Add(d))
+	case asleep:
+		rec.Asleep, rec.AsleepAt = true, o.at
+	case billing:
+		rec.Stopped = o.err.Error()
+	case badRequest:
+		rec.Stopped = "bug report: " + o.err.Error()
+	case keyRequired:
+		rec = learnKey(rec, policy.KeyMissing, KeySourceError, o.at)
+	case transient:
+		rec.Failures++
+		rec.NotBefore = later(rec.NotBefore, o.at.Add(backoff(rec.Failures, o.spread)))
+	}
+	if o.err != nil {
+		rec.LastError, rec.LastErrorAt = o.err.Error(), o.at
+	}
+	return rec.touch(o.at)
+}
+
+// learn returns rec after a successful read r at at: the last good values, the key status, the VIN, the sleep state.
+// When the read both reports a paired key and a VIRTUAL_KEY_REQUIRED, the key is missing: the budget that cannot be
+// spent early.
+func learn(rec Record, r Reading, at time.Time) Record {
+	if r.At.IsZero() {
+		r.At = at
+	}
+	kept := r
+	if rec.Reading != nil {
+		kept = mergeReading(*rec.Reading, r)
+	}
+	rec.Reading = &kept
+	rec.Failures = 0
+	switch {
+	case r.KeyMissing:
+		rec = learnKey(rec, policy.KeyMissing, KeySourceError, at)
+	case r.KeyPaired.OK() && r.KeyPaired.V:
+		rec = learnKey(rec, policy.KeyPaired, KeySourceSignal, at)
+	case r.KeyPaired.OK():
+		rec = learnKey(rec, policy.KeyMissing, KeySourceSignal, at)
+	}
+	if r.VIN.OK() && r.VIN.V != "" {
+		rec.VIN, rec.VINAt = r.VIN.V, at
+	}
+	if r.Asleep.OK() {
+		rec.Asleep, rec.AsleepAt = r.Asleep.V, at
+	}
+	return rec
+}
+
+// learnKey returns rec with key status k, learned at at from source.
+func learnKey(rec Record, k policy.KeyStatus, source string, at time.Time) Record {
+	rec.Key, rec.KeySource, rec.KeyAt = k.String(), source, at
+	return rec
+}
+
+// backoff returns the wait after the failures-th consecutive transient failure: 2^failures × 30s, at most an hour,
+// moved by spread × 10 %.
+func backoff(failures int, spread float64) time.Duration {
+	d := retryMax
+	if failures < 8 { // 30s × 2^7 is past the cap already
+		d = min(retryBase<<max(failures, 0), retryMax)
+	}
+	return d + time.Duration(spread*float64(d)/10)
+}
+
+// finish records a read's answer at at and reacts to what it means for every request.
+func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) {
+	o := outcome{verdict: judge(err), err: err, reading: r, at: at, spread: j.spread}
+	id := j.id()
+	st, serr := s.store.Update(func(st State) State {
+		return State{Vehicles: map[string]Record{id: o.apply(st.Vehicles[id])}}
+	})
+	s.mu.Lock()
+	if serr != nil {
+		serr = fmt.Errorf("record the answer of %s: %w", id, serr)
+		s.lastErr = serr
+		s.seq++
+	} else {
+		j.e.rec = st.Vehicles[id]
+	}
+	s.react(o)
+	s.release(j.e, at)
+	var u Update
+	if s.nsubs.Load() > 0 {
+		u = Update{ID: id, Record: j.e.rec, Err: errors.Join(err, serr), BucketLimited: s.limited,
+			PausedUntil: s.pausedUntil}
+	}
+	news, changed := s.stateNews()
+	s.mu.Unlock()
+	if u.ID != "" {
+		s.publish(u)
+	}
+	if changed {
+		s.publish(news)
+	}
+}
+
+// react applies what an outcome means for every request: an app-wide 429 pauses them all with a doubling backoff
+// plus jitter and empties the bucket copy (the API's bucket is empty, whatever the copy said); a refused credential
+// stops them until SetTargets or Kick; a good read resets the backoff. The caller holds s.mu.
+func (s *Scheduler) react(o outcome) {
+	switch o.verdict {
+	case readOK:
+		s.appFailures = 0
+	case appLimited:
+		if !s.pausedUntil.After(o.at) { // the reads in flight when the pause began count as one
+			s.appFailures++
+		}
+		d := min(appPauseFirst<<min(max(s.appFailures-1, 0), 6), appPauseMax)
+		s.pause(o.at.Add(d+s.jitter()), o.err)
+		s.bucket.drain(o.at)
+	case credentials:
+		s.credRefused, s.lastErr = true, o.err
+		s.seq++
+	}
+}

@@ -1,0 +1,79 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ReadNow reads vehicle id at now, on demand (the `r` key, `fleetkey read`), whatever its badge: through the same
+// gate and the same bucket as automatic reads, without jitter, and with its time recorded in the store before the
+// request is sent. It returns this read's own values (the kept record, with the last good values, reaches
+// subscribers). A read the rules, NotBefore, the bucket or a pause refuse is a *NotAllowedError whose Next says
+// when to try again (its Stopped says why reads of the vehicle are stopped, if they are); a refused credential wraps
+// ErrCredentials. Nothing is sent then.
+func (s *Scheduler) ReadNow(ctx context.Context, id string, now time.Time) (Reading, error) {
+	j, err := s.reserve(id, now)
+	if err != nil {
+		return Reading{}, err
+	}
+	if s.begin([]*job{j}, now); !j.granted {
+		return Reading{}, j.refusal
+	}
+	return s.send(ctx, j, now)
+}
+
+// reserve checks what the scheduler knows (its record copy, the pause, the bucket) and takes a token and the entry
+// for a manual read; the store has the final word in begin.
+func (s *Scheduler) reserve(id string, now time.Time) (*job, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[id]
+	switch {
+	case e == nil:
+		return nil, fmt.Errorf("read %s: no such vehicle among the scheduler's targets", id)
+	case s.credRefused:
+		return nil, fmt.Errorf("read %s: %w", id, s.lastErr)
+	case s.pausedUntil.After(now):
+		return nil, &NotAllowedError{ID: id, Next: s.pausedUntil}
+	}
+	rec := e.rec
+	if e.at == busy { // a read is starting or in flight: its time may not be in e.rec yet
+		rec.LastReadAt = later(rec.LastReadAt, e.started)
+	}
+	if err := s.refusal(e.t.Vehicle, rec, now); err != nil {
+		return nil, err
+	}
+	if e.at == busy { // only with an interval of zero
+		return nil, &NotAllowedError{ID: id, Next: now}
+	}
+	if !s.bucket.take(now) {
+		return nil, &NotAllowedError{ID: id, Next: s.bucket.nextToken(now)}
+	}
+	s.unplace(e)
+	return s.hold(e, now), nil
+}
+
+// Run is the scheduler's loop: Step at clock(), then wait until the time Step returned, a Kick, new targets or a
+// read ending, until ctx ends. Reads in flight get ctx too; Run returns ctx's error once they have ended and been
+// recorded.
+func (s *Scheduler) Run(ctx context.Context, clock func() time.Time) error {
+	defer s.wg.Wait()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		timer.Stop()
+		next := s.Step(ctx, clock())
+		var fire <-chan time.Time
+		if !next.IsZero() {
+			timer.Reset(next.Sub(clock()))
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.wakeC:
+		case <-fire:
+		}
+	}
+}

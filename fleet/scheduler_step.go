@@ -1,0 +1,201 @@
+package fleet
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"time"
+)
+
+// storeRetry is how long every request waits after the state store failed to record a read.
+const storeRetry = time.Minute
+
+// job is one read being started: its entry, and its target as it was under s.mu (SetTargets may replace the
+// entry's meanwhile).
+type job struct {
+	e       *entry
+	t       *Target
+	granted bool    // the gate, re-checked against the store, let it through, and its time is recorded
+	refusal error   // why not, when not
+	spread  float64 // drawn for the outcome's backoff: in [-1, 1)
+}
+
+// id returns the vehicle's id.
+func (j *job) id() string { return j.t.Vehicle.ID }
+
+// Step does, at now, everything due: it starts the reads that the rules, NotBefore, the bucket and the concurrency
+// allow (auto badges only), oldest last read first, and returns when it next has something to do: the next gate
+// to open, the next token when vehicles wait for one, the end of a pause. It returns the zero time when only an
+// outside event can give it work (new targets, a Kick, a read in flight ending, a refused credential lifted).
+// Reads run in goroutines, or inside Step with cfg.Inline.
+func (s *Scheduler) Step(ctx context.Context, now time.Time) time.Time {
+	for first := true; ; first = false {
+		jobs := s.takeBatch(now, first)
+		if len(jobs) == 0 {
+			break
+		}
+		for _, j := range s.begin(jobs, now) {
+			if j.granted {
+				s.launch(ctx, j, now)
+			}
+		}
+	}
+	s.mu.Lock()
+	s.limited = !s.paused(now) && s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency
+	next := s.next(now)
+	news, changed := s.stateNews()
+	s.mu.Unlock()
+	if changed {
+		s.publish(news)
+	}
+	return next
+}
+
+// takeBatch opens the gates due at now and takes, oldest last read first, as many ready entries as there are free
+// slots and tokens, marking them busy. The first batch of a Step starts the Step.
+func (s *Scheduler) takeBatch(now time.Time, first bool) []*job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if first {
+		s.steps++
+	}
+	s.promote(now)
+	if s.paused(now) {
+		return nil
+	}
+	var jobs []*job
+	for s.inflight < s.cfg.Concurrency && s.ready.Len() > 0 && s.bucket.take(now) {
+		jobs = append(jobs, s.hold(heap.Pop(&s.ready).(*entry), now))
+	}
+	return jobs
+}
+
+// hold marks e busy for a read starting at now and returns its job. The caller holds s.mu and a token.
+func (s *Scheduler) hold(e *entry, now time.Time) *job {
+	e.at = busy
+	e.step, e.started = s.steps, now
+	s.inflight++
+	return &job{e: e, t: e.t, spread: s.cfg.Rand.Float64()*2 - 1}
+}
+
+// release ends e's busy time and places it again by its record. The caller holds s.mu.
+func (s *Scheduler) release(e *entry, now time.Time) {
+	s.inflight--
+	e.at = idle
+	s.schedule(e, now)
+}
+
+// begin records the read time of every job in one Update of the store, after re-checking each gate against the
+// stored record: a read is sent only once its time is on disk, so a crash after sending cannot allow a second one.
+// Jobs the store refuses (another console read first, reads stopped) or cannot record give their token back.
+func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
+	st, err := s.store.Update(func(st State) State { return s.grant(st, jobs, now) })
+	s.mu.Lock()
+	var updates []Update
+	for _, j := range jobs {
+		if err != nil {
+			j.granted, j.refusal = false, fmt.Errorf("record read of %s: %w", j.id(), err)
+		} else {
+			j.e.rec = st.Vehicles[j.id()]
+			if s.nsubs.Load() > 0 {
+				updates = append(updates, Update{ID: j.id(), Record: j.e.rec, BucketLimited: s.limited})
+			}
+		}
+		if !j.granted {
+			s.bucket.give()
+			s.release(j.e, now)
+		}
+	}
+	if err != nil {
+		s.pause(now.Add(storeRetry), fmt.Errorf("record reads: %w", err))
+	}
+	news, changed := s.stateNews()
+	s.mu.Unlock()
+	for _, u := range updates {
+		s.publish(u)
+	}
+	if changed {
+		s.publish(news)
+	}
+	return jobs
+}
+
+// grant re-checks each job's gate against the stored state st, marks the job granted or refused, and returns the
+// records of the granted ones with their read time set. It runs under the store's lock.
+func (s *Scheduler) grant(st State, jobs []*job, now time.Time) State {
+	out := State{Vehicles: make(map[string]Record, len(jobs))}
+	for _, j := range jobs {
+		rec := st.Vehicles[j.id()]
+		j.granted, j.refusal = false, s.refusal(j.t.Vehicle, rec, now)
+		if j.refusal == nil {
+			rec.LastReadAt = now
+			out.Vehicles[j.id()] = rec.touch(now)
+			j.granted = true
+		}
+	}
+	return out
+}
+
+// refusal returns why the gate refuses vehicle v with record rec at now, or nil when it lets the read through.
+func (s *Scheduler) refusal(v Vehicle, rec Record, now time.Time) error {
+	if at, ok := s.opensAt(v, rec, now); !ok || now.Before(at) {
+		return &NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
+	}
+	return nil
+}
+
+// launch sends a granted job's read: in a goroutine, or here with cfg.Inline.
+func (s *Scheduler) launch(ctx context.Context, j *job, now time.Time) {
+	if s.cfg.Inline {
+		s.send(ctx, j, now)
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.send(ctx, j, now)
+		s.wake()
+	}()
+}
+
+// send sends a granted job's read, started at now, and records its outcome.
+func (s *Scheduler) send(ctx context.Context, j *job, now time.Time) (Reading, error) {
+	start := time.Now()
+	r, err := s.api.Read(ctx, j.t.Remote)
+	at := now
+	if !s.cfg.Inline {
+		at = now.Add(time.Since(start))
+	}
+	s.finish(j, at, r, err)
+	return r, err
+}
+
+// paused reports whether no request may start at now. The caller holds s.mu.
+func (s *Scheduler) paused(now time.Time) bool {
+	return s.credRefused || s.pausedUntil.After(now)
+}
+
+// pause stops every request until until (or later, if already paused longer) for err. The caller holds s.mu.
+func (s *Scheduler) pause(until time.Time, err error) {
+	s.pausedUntil = later(s.pausedUntil, until)
+	s.lastErr = err
+	s.seq++
+}
+
+// next returns when Step next has something to do (see Step). The caller holds s.mu.
+func (s *Scheduler) next(now time.Time) time.Time {
+	if s.credRefused {
+		return time.Time{}
+	}
+	if s.pausedUntil.After(now) {
+		return s.pausedUntil
+	}
+	var next time.Time
+	if s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency {
+		next = s.bucket.nextToken(now)
+	}
+	if e := s.waiting.peek(); e != nil && (next.IsZero() || e.due.Before(next)) {
+		next = e.due
+	}
+	return next
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/ui"
+)
+
+// exitNotAllowed is the exit code of a read the budget rules refuse.
+const exitNotAllowed = 3
+
+// readResult is what `fleetkey read` prints: the vehicle as `list --json` shows it, and the data read.
+type readResult struct {
+	fleet.Listing
+	Reading *fleet.Reading `json:"reading"`
+	Error   string         `json:"error,omitempty"`
+}
+
+// runRead reads one vehicle now, if its budget allows. When it does not, nothing is sent: it prints when the next
+// read is allowed and exits 3.
+func runRead(g globals, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("read", "VEHICLE", &g, stderr)
+	if err := fs.Parse(args); err != nil {
+		return helpOrUsage(err)
+	}
+	if fs.NArg() != 1 || g.readOnly {
+		fs.Usage()
+		return exitUsage
+	}
+	a, err := loadApp(g, time.Now())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	v, ok := a.fleet.Find(fs.Arg(0))
+	if !ok {
+		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", ui.Clean(fs.Arg(0)))
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	now := time.Now()
+	entries, err := a.fleet.Read(ctx, v.ID, now)
+	var na *fleet.NotAllowedError
+	if errors.As(err, &na) {
+		return refused(stdout, na)
+	}
+	return printRead(stdout, stderr, a, entries, v.ID, now, err)
+}
+
+func refused(stdout io.Writer, na *fleet.NotAllowedError) int {
+	switch {
+	case na.Stopped != "":
+		fmt.Fprintf(stdout, "reads stopped: %s\n", ui.Clean(na.Stopped))
+	case na.Next.IsZero():
+		fmt.Fprintln(stdout, "no next read: the vehicle is asleep")
+	default:
+		fmt.Fprintf(stdout, "next read allowed at %s\n", na.Next.UTC().Format(time.RFC3339))
+	}
+	return exitNotAllowed
+}
+
+func printRead(stdout, stderr io.Writer, a *app, entries []fleet.Entry, id string, now time.Time, readErr error) int {
+	for _, e := range entries {
+		if e.ID != id {
+			continue
+		}
+		out := readResult{Listing: fleet.ListingOf(e, a.cfg.Intervals, now), Reading: e.Record.Reading}
+		if readErr != nil {
+			out.Error = readErr.Error()
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return fail(stderr, err)
+		}
+		if readErr != nil {
+			return fail(stderr, readErr)
+		}
+		return 0
+	}
+	return fail(stderr, errors.Join(readErr, fmt.Errorf("vehicle %s is gone from the fleet", id)))
+}

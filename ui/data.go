@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fleetkey/fleet"
+)
+
+// dataLines shows what the last reads told of the vehicle: each value with its age (from the vehicle's own update
+// time), the last good value kept when a later signal failed, where the key status and the VIN came from, and the
+// last error. Nothing when the vehicle was never read through an API.
+func (m *Model) dataLines(r *row) []string {
+	rec := r.e.Record
+	var lines []string
+	if rd := rec.Reading; rd != nil {
+		lines = append(lines, m.readingLines(rd)...)
+	}
+	if rec.Key != "" {
+		lines = append(lines, m.fact("Key", fmt.Sprintf("%s, learned %s from %s", rec.Key, age(rec.KeyAt, m.now), Clean(rec.KeySource))))
+	}
+	if rec.VIN != "" && r.e.VIN == rec.VIN {
+		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
+	}
+	if rec.Stopped != "" {
+		lines = append(lines, m.fact("Stopped", m.styles.errText.Render(Clean(rec.Stopped))))
+	}
+	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) {
+		lines = append(lines, m.fact("Error", m.styles.errText.Render(Clean(rec.LastError))+" "+age(rec.LastErrorAt, m.now)))
+	}
+	return lines
+}
+
+func (m *Model) readingLines(rd *fleet.Reading) []string {
+	stale := ""
+	if m.isStale(rd) {
+		stale = m.styles.warn.Render(" (stale: the last read failed)")
+	}
+	lines := []string{m.styles.key.Render("Data") + " read " + age(rd.At, m.now) + stale}
+	add := func(label, code, text string, status fleet.Status, updated time.Time, errText string) {
+		switch {
+		case status == "":
+			return
+		case status != fleet.StatusOK:
+			lines = append(lines, m.fact(label, m.styles.dim.Render(strings.ToLower(string(status))+" "+Clean(errText))))
+			return
+		}
+		text = Clean(text) + m.styles.dim.Render(" · "+age(updated, m.now))
+		if failed := rd.Failures[code]; failed != "" {
+			text += m.styles.warn.Render(" · kept: this read failed " + Clean(failed))
+		}
+		lines = append(lines, m.fact(label, text))
+	}
+	add("Battery", "tractionbattery-stateofcharge", fmt.Sprintf("%.0f%%", rd.Battery.V), rd.Battery.Status, rd.Battery.UpdatedAt, rd.Battery.Err)
+	add("Range", "tractionbattery-range", fmt.Sprintf("%.0f %s", rd.Range.V, unit(rd.Range.Unit)), rd.Range.Status, rd.Range.UpdatedAt, rd.Range.Err)
+	add("Charging", "charge-detailedchargingstatus", rd.Charging.V, rd.Charging.Status, rd.Charging.UpdatedAt, rd.Charging.Err)
+	add("Plug", "charge-ischargingcableconnected", yesNo(rd.PluggedIn.V, "plugged in", "unplugged"), rd.PluggedIn.Status, rd.PluggedIn.UpdatedAt, rd.PluggedIn.Err)
+	add("Location", "location-preciselocation", where(rd.Location.V), rd.Location.Status, rd.Location.UpdatedAt, rd.Location.Err)
+	add("Odometer", "odometer-traveleddistance", fmt.Sprintf("%.0f %s", rd.Odometer.V, unit(rd.Odometer.Unit)), rd.Odometer.Status, rd.Odometer.UpdatedAt, rd.Odometer.Err)
+	add("Online", "connectivitystatus-isonline", yesNo(rd.Online.V, "online", "offline"), rd.Online.Status, rd.Online.UpdatedAt, rd.Online.Err)
+	add("Asleep", "connectivitystatus-isasleep", yesNo(rd.Asleep.V, "asleep", "awake"), rd.Asleep.Status, rd.Asleep.UpdatedAt, rd.Asleep.Err)
+	return lines
+}
+
+// isStale says the data shown is older than the last attempt: a later read failed.
+func (m *Model) isStale(rd *fleet.Reading) bool {
+	return m.list.selectedRecord().LastErrorAt.After(rd.At)
+}
+
+func (m *Model) fact(label, text string) string { return m.styles.dim.Render(pad(label, 10)) + text }
+
+func unit(u string) string {
+	switch strings.ToLower(u) {
+	case "kilometers", "km", "":
+		return "km"
+	case "miles", "mi":
+		return "mi"
+	}
+	return Clean(u)
+}
+
+func yesNo(v bool, yes, no string) string {
+	if v {
+		return yes
+	}
+	return no
+}
+
+func where(l fleet.Location) string {
+	s := fmt.Sprintf("%.5f, %.5f", l.Lat, l.Lon)
+	if l.Kind != "" {
+		s += " (" + strings.ToLower(strings.ReplaceAll(l.Kind, "_", " ")) + ")"
+	}
+	return s
+}
