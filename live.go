@@ -33,7 +33,7 @@ func liveApp(cfg fleet.Config, store fleet.Store, path string) (*app, error) {
 	f := fleet.NewLive(cfg, store, api, sched)
 	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
 	defer cancel()
-	if err := f.Refresh(ctx); err != nil {
+	if err := f.Refresh(ctx, time.Now()); err != nil {
 		return nil, err
 	}
 	return &app{cfg: cfg, fleet: f, sched: sched, label: path + " · smartcar " + sc.Mode}, nil

@@ -47,6 +47,12 @@ func (b *bucket) take(now time.Time) bool {
 	return true
 }
 
+// spend takes one token at now even when the bucket is empty: a request that was sent anyway (listing the vehicles)
+// must be counted, or the copy would run ahead of the server's bucket.
+func (b *bucket) spend(now time.Time) {
+	b.full = b.base(now).Add(b.every)
+}
+
 // give puts back a token that was taken and not spent (a read the gate refused after all).
 func (b *bucket) give() {
 	b.full = b.full.Add(-b.every)

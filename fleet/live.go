@@ -40,6 +40,11 @@ func (a *SmartcarAPI) Vehicles(ctx context.Context) ([]RemoteVehicle, error) {
 	return out, nil
 }
 
+// ListRequests is how many requests listing n vehicles costs: one per page of connections.
+func (a *SmartcarAPI) ListRequests(n int) int {
+	return max(1, (n+smartcar.ConnectionsPageSize-1)/smartcar.ConnectionsPageSize)
+}
+
 // Read makes one GET /signals call and judges each signal by its own status.
 func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (Reading, error) {
 	sig, err := a.client.Signals(ctx, v.ID, v.UserID)

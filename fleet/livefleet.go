@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
@@ -11,9 +12,12 @@ func NewLive(cfg Config, store Store, api API, sched *Scheduler) *Fleet {
 	return &Fleet{cfg: cfg, store: store, api: api, sched: sched}
 }
 
-// Refresh lists the connected vehicles (no read budget is spent), overlays the config's entries, and hands them to
-// the scheduler.
-func (f *Fleet) Refresh(ctx context.Context) error {
+// listCoster is an API whose listing of n vehicles costs more than one request of the app-wide bucket.
+type listCoster interface{ ListRequests(n int) int }
+
+// Refresh lists the connected vehicles at now (no vehicle's read budget is spent, but the listing's requests count
+// against the app-wide bucket), overlays the config's entries, and hands them to the scheduler.
+func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 	if f.api == nil {
 		return nil
 	}
@@ -21,6 +25,11 @@ func (f *Fleet) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list vehicles: %w", err)
 	}
+	requests := 1
+	if lc, ok := f.api.(listCoster); ok {
+		requests = lc.ListRequests(len(remote))
+	}
+	f.sched.Spend(now, requests)
 	st, err := f.store.Load()
 	if err != nil {
 		return err

@@ -232,3 +232,13 @@ func (s *Scheduler) jitter() time.Duration {
 	}
 	return time.Duration(s.cfg.Rand.Int64N(int64(s.cfg.Jitter) + 1))
 }
+
+// Spend counts n requests that were sent to the API outside the scheduler (listing the vehicles) against its copy
+// of the app-wide bucket, so the reads that follow stay inside the real one.
+func (s *Scheduler) Spend(now time.Time, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.bucket.spend(now)
+	}
+}

@@ -9,8 +9,9 @@ import (
 )
 
 const (
-	// connectionsPageSize is the page[size] asked for: the documented maximum.
-	connectionsPageSize = 100
+	// ConnectionsPageSize is the page[size] Connections asks for: the documented maximum. Listing n vehicles costs
+	// max(1, ⌈n/ConnectionsPageSize⌉) requests of the app-wide bucket.
+	ConnectionsPageSize = 100
 	// maxConnectionPages bounds paging when the answer gives no usable meta.totalCount (1 000 000 vehicles at 100).
 	maxConnectionPages = 10000
 )
@@ -96,7 +97,7 @@ func (c *Client) Connections(ctx context.Context, f ConnectionFilter) ([]Connect
 		}
 		total := p.Meta.TotalCount
 		switch {
-		case len(p.Data) == 0, total != nil && len(all) >= *total, total == nil && len(p.Data) < connectionsPageSize:
+		case len(p.Data) == 0, total != nil && len(all) >= *total, total == nil && len(p.Data) < ConnectionsPageSize:
 			return all, nil
 		case page == 1 && total != nil:
 			limit = min(*total/len(p.Data)+1, maxConnectionPages)
@@ -115,7 +116,7 @@ func (c *Client) connectionsPage(ctx context.Context, f ConnectionFilter, page i
 		}
 	}
 	q.Set("page[number]", strconv.Itoa(page))
-	q.Set("page[size]", strconv.Itoa(connectionsPageSize))
+	q.Set("page[size]", strconv.Itoa(ConnectionsPageSize))
 	a, err := c.get(ctx, c.endpoint(q.Encode(), "connections"), nil)
 	if err != nil {
 		return connectionsPage{}, err
