@@ -120,6 +120,7 @@ func New(opts Options) Model {
 		qr:     newQRCache(),
 		frame:  &frameCache{rev: ^uint64(0)},
 	}
+	m.opts.Entries = nil // the list holds its own rows; keeping the slice would double the memory of a large fleet
 	m.keys.forList(false)
 	m.applyTheme()
 	return m
