@@ -82,6 +82,7 @@ type Fleet struct {
 	mu       sync.RWMutex
 	vehicles []Vehicle
 	index    map[string]int // vehicle id → index into vehicles
+	remote   map[string]RemoteVehicle
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.

@@ -106,3 +106,46 @@ func checkLearned(t *testing.T, f *fleet.Fleet) {
 		}
 	}
 }
+
+// TestChangesApplyOverlayByLearnedVIN: a config entry matched by VIN names the vehicle as soon as a read has told the
+// VIN, in the feed the console shows.
+func TestChangesApplyOverlayByLearnedVIN(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)}
+	cars := httpCars(2)
+	cars[1].VIN = "5YJ3E1EA8NF187342"
+	srv := fakeserver.New(fakeserver.Options{Clock: clock.Now}, cars...)
+	base, token := srv.Start()
+	defer srv.Close()
+	client, err := smartcar.New(smartcar.Config{ClientID: "client_fake", ClientSecret: "fake-secret", APIBase: base,
+		TokenURL: token, Now: clock.Now, MaxSignalPages: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := fleet.ParseConfig("overlay.toml", []byte("[fleet]\nsource = \"smartcar\"\n[smartcar]\nclient_id = \"c\"\n"+
+		"client_secret_env = \"S\"\n[[vehicle]]\nvin = \"5YJ3E1EA8NF187342\"\nname = \"Depot van\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := fleet.NewMemoryStore(fleet.State{})
+	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
+	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: cfg.Intervals, Inline: true}, store, api)
+	f := fleet.NewLive(cfg, store, api, sched)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := f.Refresh(ctx, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	changes := f.Changes(ctx)
+	if _, err := f.Read(ctx, "veh-01", clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for c := range changes {
+		if c.Entry.ID == "veh-01" && !c.Entry.LastRead.IsZero() && c.Entry.Record.VIN != "" {
+			if c.Entry.Name != "Depot van" {
+				t.Errorf("after the read the name is %q, want the overlay's Depot van", c.Entry.Name)
+			}
+			return
+		}
+	}
+	t.Fatal("the feed closed without the read")
+}

@@ -36,11 +36,16 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 	}
 	vs := make([]Vehicle, len(remote))
 	ts := make([]Target, len(remote))
+	byID := make(map[string]RemoteVehicle, len(remote))
 	for i, r := range remote {
 		vs[i] = f.overlay(r, st.Vehicles[r.ID])
 		ts[i] = Target{Vehicle: vs[i], Remote: r}
+		byID[r.ID] = r
 	}
 	f.setVehicles(vs)
+	f.mu.Lock()
+	f.remote = byID
+	f.mu.Unlock()
 	f.sched.SetTargets(ts)
 	return nil
 }
@@ -110,9 +115,22 @@ func (f *Fleet) Changes(ctx context.Context) <-chan Change {
 func (f *Fleet) changeOf(u Update) Change {
 	c := Change{Err: u.Err, BucketLimited: u.BucketLimited, PausedUntil: u.PausedUntil}
 	if v, ok := f.byID(u.ID); ok {
+		if v.VIN == "" && u.Record.VIN != "" {
+			v = f.relearn(u.ID, u.Record)
+		}
 		c.Entry = f.entry(v, u.Record)
 	}
 	return c
+}
+
+// relearn overlays a vehicle again once a read has told its VIN, so a config entry matched by VIN (its name) applies
+// at once rather than at the next listing.
+func (f *Fleet) relearn(id string, rec Record) Vehicle {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := f.index[id]
+	f.vehicles[i] = f.overlay(f.remote[id], rec)
+	return f.vehicles[i]
 }
 
 func (f *Fleet) byID(id string) (Vehicle, bool) {

@@ -18,7 +18,8 @@ func (m *Model) dataLines(r *row) []string {
 		lines = append(lines, m.readingLines(rd)...)
 	}
 	if rec.Key != "" {
-		lines = append(lines, m.fact("Key", fmt.Sprintf("%s, learned %s from %s", rec.Key, age(rec.KeyAt, m.now), Clean(rec.KeySource))))
+		lines = append(lines, m.fact("Key", fmt.Sprintf("%s, learned %s", rec.Key, age(rec.KeyAt, m.now))),
+			m.fact("", m.styles.dim.Render("from the "+Clean(rec.KeySource))))
 	}
 	if rec.VIN != "" && r.e.VIN == rec.VIN {
 		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
@@ -38,9 +39,13 @@ func (m *Model) readingLines(rd *fleet.Reading) []string {
 		stale = m.styles.warn.Render(" (stale: the last read failed)")
 	}
 	lines := []string{m.styles.key.Render("Data") + " read " + age(rd.At, m.now) + stale}
+	var needKey []string // signals refused for want of the virtual key: one line for all of them
 	add := func(label, code, text string, status fleet.Status, updated time.Time, errText string) {
 		switch {
 		case status == "":
+			return
+		case status != fleet.StatusOK && strings.HasSuffix(errText, ":VIRTUAL_KEY_REQUIRED"):
+			needKey = append(needKey, strings.ToLower(label))
 			return
 		case status != fleet.StatusOK:
 			lines = append(lines, m.fact(label, m.styles.dim.Render(strings.ToLower(string(status))+" "+Clean(errText))))
@@ -60,6 +65,9 @@ func (m *Model) readingLines(rd *fleet.Reading) []string {
 	add("Odometer", "odometer-traveleddistance", fmt.Sprintf("%.0f %s", rd.Odometer.V, unit(rd.Odometer.Unit)), rd.Odometer.Status, rd.Odometer.UpdatedAt, rd.Odometer.Err)
 	add("Online", "connectivitystatus-isonline", yesNo(rd.Online.V, "online", "offline"), rd.Online.Status, rd.Online.UpdatedAt, rd.Online.Err)
 	add("Asleep", "connectivitystatus-isasleep", yesNo(rd.Asleep.V, "asleep", "awake"), rd.Asleep.Status, rd.Asleep.UpdatedAt, rd.Asleep.Err)
+	if len(needKey) > 0 {
+		lines = append(lines, m.fact("No key", m.styles.warn.Render("the virtual key is required for "+strings.Join(needKey, ", "))))
+	}
 	return lines
 }
 

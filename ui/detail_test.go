@@ -153,8 +153,8 @@ func TestDetailLiveData(t *testing.T) {
 	s := screen(m)
 	mustContain(t, s, "Data read 20m ago (stale: the last read failed)", "Battery   61% · 21m ago",
 		"Range     310 km · 3h20m ago · kept: this read failed UPSTREAM:NO_RESPONSE",
-		"Location  error CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED",
-		"Key       missing, learned 20m ago from connectivitystatus-isdigitalkeypaired",
+		"No key    the virtual key is required for location",
+		"Key       missing, learned 20m ago", "from the connectivitystatus-isdigitalkeypaired",
 		"Error     smartcar 502 UPSTREAM:NO_RESPONSE 1m ago")
 	golden.RequireEqual(t, s)
 }
