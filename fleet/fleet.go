@@ -83,11 +83,12 @@ type Fleet struct {
 	vehicles []Vehicle
 	index    map[string]int // vehicle id → index into vehicles
 	remote   map[string]RemoteVehicle
+	pending  map[string]bool // vehicles just connected, kept from the scheduler until the operator confirms
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
 func New(cfg Config, store Store) *Fleet {
-	f := &Fleet{cfg: cfg, store: store}
+	f := &Fleet{cfg: cfg, store: store, pending: map[string]bool{}}
 	f.setVehicles(cfg.Vehicles)
 	return f
 }

@@ -26,9 +26,20 @@ func NewSmartcarAPI(c *smartcar.Client, mode string, now func() time.Time) *Smar
 	return &SmartcarAPI{client: c, mode: mode, now: now}
 }
 
+var _ UserLister = (*SmartcarAPI)(nil)
+
 // Vehicles pages through the connections of the configured mode.
 func (a *SmartcarAPI) Vehicles(ctx context.Context) ([]RemoteVehicle, error) {
-	conns, err := a.client.Connections(ctx, smartcar.ConnectionFilter{Mode: a.mode})
+	return a.list(ctx, smartcar.ConnectionFilter{Mode: a.mode})
+}
+
+// VehiclesOf lists one user's connections (filter[userId]), as after Connect.
+func (a *SmartcarAPI) VehiclesOf(ctx context.Context, userID string) ([]RemoteVehicle, error) {
+	return a.list(ctx, smartcar.ConnectionFilter{Mode: a.mode, UserID: userID})
+}
+
+func (a *SmartcarAPI) list(ctx context.Context, filter smartcar.ConnectionFilter) ([]RemoteVehicle, error) {
+	conns, err := a.client.Connections(ctx, filter)
 	if err != nil {
 		return nil, kindOf(err)
 	}

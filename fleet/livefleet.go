@@ -9,7 +9,8 @@ import (
 // NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
 // It has no vehicles until Refresh.
 func NewLive(cfg Config, store Store, api API, sched *Scheduler) *Fleet {
-	return &Fleet{cfg: cfg, store: store, api: api, sched: sched}
+	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]RemoteVehicle{},
+		pending: map[string]bool{}}
 }
 
 // listCoster is an API whose listing of n vehicles costs more than one request of the app-wide bucket.
@@ -35,18 +36,16 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 		return err
 	}
 	vs := make([]Vehicle, len(remote))
-	ts := make([]Target, len(remote))
 	byID := make(map[string]RemoteVehicle, len(remote))
 	for i, r := range remote {
 		vs[i] = f.overlay(r, st.Vehicles[r.ID])
-		ts[i] = Target{Vehicle: vs[i], Remote: r}
 		byID[r.ID] = r
 	}
 	f.setVehicles(vs)
 	f.mu.Lock()
 	f.remote = byID
 	f.mu.Unlock()
-	f.sched.SetTargets(ts)
+	f.retarget()
 	return nil
 }
 
