@@ -45,7 +45,11 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	defer cancel()
 	changes := startScheduler(ctx, a, g.readOnly, log)
 	noColour := os.Getenv("NO_COLOR") != ""
-	m := ui.New(ui.Options{
+	var conn ui.Connector
+	if a.sched != nil {
+		conn = connector{f: a.fleet, cfg: a.cfg.Connect}
+	}
+	m := ui.New(ui.Options{Connector: conn,
 		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now, Changes: changes,
 		Label: a.label, ReadOnly: g.readOnly, NoColour: noColour, AltScreen: true,
 		SyncTTY: os.Getenv("SSH_TTY") != "" && os.Getenv("FLEETKEY_NO_SYNC") == "",

@@ -26,6 +26,7 @@ Usage:
   fleetkey list [--json]                  print the fleet: badge, last and next read of each vehicle
   fleetkey qr [--invert] VEHICLE          print the virtual-key install QR of a vehicle (id, VIN or name)
   fleetkey read VEHICLE                   read a vehicle now if its budget allows (JSON); exit 3 when it does not
+  fleetkey connect                        add vehicles: Smartcar Connect, the install QR, one read per vehicle
   fleetkey check [FILE]                   validate a config file
   fleetkey --version
 
@@ -69,10 +70,11 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 
 // commands are the subcommands for scripts and on-call.
 var commands = map[string]func(g globals, args []string, stdout, stderr io.Writer) int{
-	"list":  runList,
-	"qr":    runQR,
-	"check": runCheck,
-	"read":  runRead,
+	"list":    runList,
+	"qr":      runQR,
+	"check":   runCheck,
+	"read":    runRead,
+	"connect": runConnect,
 }
 
 func helpOrUsage(err error) int {

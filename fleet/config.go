@@ -48,6 +48,9 @@ type Config struct {
 	// Smartcar is the [smartcar] table, defaults filled in. It is checked whatever the source, and used only when the
 	// source is SourceSmartcar.
 	Smartcar SmartcarConfig
+	// Connect is the [connect] table, defaults filled in: how the console onboards vehicles through Smartcar Connect.
+	// Its ClientID falls back to Smartcar.ClientID and its Mode is Smartcar.Mode.
+	Connect ConnectConfig
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
 	Intervals policy.Intervals
 	// StateFile is the state file path as written in the config; "" means the caller's default.
@@ -116,9 +119,9 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
 // any problem is rejected whole: the error joins one *ConfigProblem per problem found, in line order.
-// Defaults: source "config", plan "free", the [smartcar] defaults of SmartcarConfig, policy.DefaultIntervals(),
-// auto reads of key-installed and legacy, a vehicle's name is its id (its VIN when it has none) and its key status
-// "unknown".
+// Defaults: source "config", plan "free", the [smartcar] defaults of SmartcarConfig, the [connect] defaults of
+// DefaultConnectConfig, policy.DefaultIntervals(), auto reads of key-installed and legacy, a vehicle's name is its id
+// (its VIN when it has none) and its key status "unknown".
 func ParseConfig(name string, data []byte) (Config, error) {
 	return parseConfig(name, data, time.Now())
 }
@@ -163,7 +166,7 @@ func syntaxPosition(data []byte, p toml.Position) (line, col int) {
 }
 
 // topKeys are the valid keys at the top level of a config file.
-var topKeys = []string{"state_file", "fleet", "account", "smartcar", "policy", "read", "vehicle"}
+var topKeys = []string{"state_file", "fleet", "account", "smartcar", "connect", "policy", "read", "vehicle"}
 
 // checker walks a decoded config file and collects its problems.
 type checker struct {
@@ -179,10 +182,12 @@ func (c *checker) config(raw map[string]any) Config {
 	c.unknownKeys(top, topKeys)
 	src := c.source(raw["fleet"])
 	vehicles, pinned := c.vehicles(raw["vehicle"], src == SourceSmartcar)
+	sc := c.smartcar(raw["smartcar"], src)
 	return Config{
 		Source:    src,
 		Account:   c.account(raw["account"]),
-		Smartcar:  c.smartcar(raw["smartcar"], src),
+		Smartcar:  sc,
+		Connect:   c.connect(raw["connect"], sc),
 		Intervals: c.intervals(raw["policy"]),
 		Auto:      c.auto(raw["read"]),
 		StateFile: c.stateFile(top),

@@ -35,6 +35,7 @@ func TestLoadConfigSmartcarEveryKey(t *testing.T) {
 			"5YJSA1E21FF108417":                    {Asleep: true},
 		},
 	}
+	want.Connect = DefaultConnectConfig(want.Smartcar)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LoadConfig(%s) =\n%+v\nwant\n%+v", path, got, want)
 	}
@@ -80,6 +81,7 @@ auto = ["unknown", "keyless", "legacy", "key-installed"]
 			}
 			want := withDefaults(Config{Account: Account{Plan: PlanFree}, Intervals: policy.DefaultIntervals()})
 			tt.want(&want)
+			want.Connect = DefaultConnectConfig(want.Smartcar)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("parseConfig(%q) =\n%+v\nwant\n%+v", tt.src, got, want)
 			}

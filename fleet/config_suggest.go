@@ -55,7 +55,8 @@ var tableKeys = []struct {
 	header string
 	keys   []string
 }{
-	{"[fleet]", fleetKeys}, {"[account]", accountKeys}, {"[smartcar]", smartcarKeys}, {"[policy]", policyKeys},
+	{"[fleet]", fleetKeys}, {"[account]", accountKeys}, {"[smartcar]", smartcarKeys}, {"[connect]", connectKeys},
+	{"[policy]", policyKeys},
 	{"[read]", readKeys}, {"[[vehicle]]", vehicleKeys},
 }
 

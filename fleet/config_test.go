@@ -44,11 +44,12 @@ func problemMessages(t *testing.T, err error) []string {
 	return out
 }
 
-// withDefaults returns c with the defaults of the keys that c does not set: source "config", the [smartcar] defaults,
-// the default [read] auto and an empty Pinned.
+// withDefaults returns c with the defaults of the keys that c does not set: source "config", the [smartcar] and
+// [connect] defaults, the default [read] auto and an empty Pinned.
 func withDefaults(c Config) Config {
 	c.Source = SourceConfig
 	c.Smartcar = DefaultSmartcarConfig()
+	c.Connect = DefaultConnectConfig(c.Smartcar)
 	c.Auto = DefaultAuto()
 	if c.Pinned == nil {
 		c.Pinned = map[string]PinnedFacts{}

@@ -40,10 +40,15 @@ func (m *Model) detailView() string {
 		return facts + "\n\n" + m.styles.key.Render("No virtual key is required") +
 			"\nA 2020-or-earlier Model S/X is read without one."
 	}
-	u := Clean(r.e.KeyURL)
-	url := m.styles.title.Hyperlink(u).Render(u) // never wrapped: it must stay copyable
-	text := facts + "\n\n" + m.installGuide()
-	code, fits, err := m.qr.fit(r.e.KeyURL, m.paint(), m.width-minGuideWidth-2, m.height-4)
+	return m.withQR(facts+"\n\n"+m.installGuide(), r.e.KeyURL)
+}
+
+// withQR lays text out with the QR code of link to its right, so the code gets the full height, and the link under
+// both on a line of its own. The QR is never wrapped, cut or scaled: if it does not fit, it says so and shows the
+// link, which stays copyable (never wrapped) and is an OSC 8 hyperlink.
+func (m *Model) withQR(text, link string) string {
+	url := m.linkLines(Clean(link))
+	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.height-3-lipgloss.Height(url))
 	switch {
 	case err != nil:
 		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error()))+"\n\n"+text) + "\n" + url
@@ -54,8 +59,6 @@ func (m *Model) detailView() string {
 	left := lipgloss.NewStyle().Width(m.width - code.Width - 2).Render(text)
 	return lipgloss.JoinHorizontal(lipgloss.Top, left, "  ", code.Text) + "\n" + url
 }
-
-func (m *Model) wrap(s string) string { return lipgloss.NewStyle().Width(m.width).Render(s) }
 
 // paint is how the QR's colours reach this terminal.
 func (m *Model) paint() qrPaint { return paintFor(m.colour, m.isDark, m.invert) }
@@ -107,3 +110,19 @@ func (m *Model) installGuide() string {
 		"Then check on the car: Settings > Locks.",
 	}, "\n")
 }
+
+// linkLines shows a link whole: on one line when it fits, else cut into lines of the screen's width (never cut short),
+// each an OSC 8 hyperlink to the whole link; c / ctrl+y copy it in one piece.
+func (m *Model) linkLines(u string) string {
+	style := m.styles.title.Hyperlink(u)
+	var lines []string
+	for rest := u; rest != ""; {
+		n := min(len(rest), max(m.width, 1))
+		lines = append(lines, style.Render(rest[:n]))
+		rest = rest[n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap fits text to the screen's width.
+func (m *Model) wrap(s string) string { return lipgloss.NewStyle().Width(m.width).Render(s) }

@@ -30,6 +30,7 @@ type Options struct {
 	Intervals policy.Intervals
 	Reader    Reader              // nil: reads are unavailable (as with ReadOnly)
 	Changes   <-chan fleet.Change // news of background reads; nil when there are none
+	Connector Connector           // adds vehicles with Smartcar Connect; nil: the a key is off
 	Clock     func() time.Time    // the time a read is recorded at; defaults to time.Now
 	Now       time.Time           // the first frame's time, until the first tick
 	Label     string              // shown in the header, e.g. "demo" or the config path
@@ -47,6 +48,7 @@ const (
 	focusDetail
 	focusHelp
 	focusFilter
+	focusConnect
 )
 
 // Model is the root of the console.
@@ -70,6 +72,8 @@ type Model struct {
 	qr     *qrCache
 	frame  *frameCache
 	rev    uint64 // bumped by every change that alters the frame
+
+	conn connect // the onboarding pane
 
 	bucketLimited bool      // reads wait for the app-wide request bucket
 	pausedUntil   time.Time // every request waits until then
@@ -111,7 +115,7 @@ func New(opts Options) Model {
 		opts:   opts,
 		iv:     opts.Intervals,
 		list:   newList(opts.Entries, opts.Intervals),
-		keys:   newKeyMap(opts.ReadOnly),
+		keys:   newKeyMap(opts.ReadOnly, opts.Connector != nil && !opts.ReadOnly),
 		help:   help.New(),
 		filter: newFilterInput(),
 		now:    opts.Now,

@@ -35,6 +35,8 @@ func (m *Model) render() string {
 		body = m.detailView()
 	case focusHelp:
 		body = m.helpView()
+	case focusConnect:
+		body = m.connectView()
 	default:
 		body = m.tableView(m.width)
 	}
@@ -103,8 +105,11 @@ func (m *Model) summary() string {
 }
 
 func (m *Model) footer() string {
-	if m.focus == focusFilter {
+	switch m.focus {
+	case focusFilter:
 		return m.filter.View()
+	case focusConnect:
+		return m.styles.dim.Render("esc leaves the onboarding · ctrl+c too")
 	}
 	return m.help.ShortHelpView(m.keys.ShortHelp())
 }

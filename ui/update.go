@@ -44,10 +44,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.touch()
 		return m, waitChange(m.opts.Changes)
 	case tea.PasteMsg:
-		if m.focus != focusFilter {
-			return m, nil
+		switch m.focus {
+		case focusFilter:
+			return m.updateFilter(msg)
+		case focusConnect:
+			return m.pasteConnect(msg)
 		}
-		return m.updateFilter(msg)
+		return m, nil
+	case flowStartedMsg:
+		cmd := m.flowStarted(msg)
+		m.touch()
+		return m, cmd
+	case redirectMsg:
+		cmd := m.redirected(msg.flow, msg.redirect, msg.err)
+		m.touch()
+		return m, cmd
+	case usersAddedMsg:
+		m.usersAdded(msg)
+	case confirmedMsg:
+		m.confirmed(msg)
 	case tea.MouseWheelMsg:
 		m.wheel(msg)
 	case tea.MouseClickMsg:
@@ -57,6 +72,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	default:
 		if m.focus == focusFilter { // the prompt's cursor blinks
 			return m.updateFilter(msg)
+		}
+		if m.focus == focusConnect && m.conn.flow != nil {
+			var cmd tea.Cmd
+			m.conn.paste, cmd = m.conn.paste.Update(msg)
+			return m, cmd
 		}
 		return m, nil
 	}
@@ -73,8 +93,11 @@ func (m *Model) setSize(w, h int) {
 
 // keyPress sends a key to the focused pane; quit and help work everywhere but in the filter prompt.
 func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if m.focus == focusFilter {
+	switch m.focus {
+	case focusFilter:
 		return m.filterKey(msg)
+	case focusConnect:
+		return m.connectKey(msg)
 	}
 	m.touch()
 	switch {
@@ -134,6 +157,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, m.keys.Read):
 		return m, m.startRead()
+	case key.Matches(msg, m.keys.Add):
+		return m, m.openConnect()
 	}
 	return m, nil
 }

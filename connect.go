@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/ui"
+)
+
+// connector is the console's onboarding over a loaded live fleet.
+type connector struct {
+	f   *fleet.Fleet
+	cfg fleet.ConnectConfig
+}
+
+func (c connector) NewFlow(now time.Time) (*fleet.ConnectFlow, error) {
+	return fleet.NewConnectFlow(c.cfg, now)
+}
+func (c connector) AddUser(ctx context.Context, user, keyURL string, now time.Time) ([]fleet.Entry, error) {
+	return c.f.AddUser(ctx, user, keyURL, now)
+}
+func (c connector) Confirm(ctx context.Context, id string, now time.Time) (fleet.Entry, error) {
+	return c.f.Confirm(ctx, id, now)
+}
+func (c connector) Release(id string)               { c.f.Release(id) }
+func (c connector) Entries() ([]fleet.Entry, error) { return c.f.Entries() }
+
+// runConnect is `fleetkey connect`: the Connect link as a QR and as text, the redirect by the loopback listener or
+// pasted on stdin, then each new vehicle's install QR and, on the operator's word, its one read. The secret is needed
+// only from the listing on, and only then is its absence an error.
+func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("connect", "", &g, stderr)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || g.readOnly {
+		fs.Usage()
+		return exitUsage
+	}
+	path, _ := configPath(g.config)
+	cfg, err := fleet.LoadConfig(path)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	flow, err := fleet.NewConnectFlow(cfg.Connect, time.Now())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	lines := readLines(os.Stdin)
+	r, err := awaitRedirect(flow, cfg.Connect, lines, stdout)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	a, err := loadApp(g, time.Now())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	return onboard(a, r, lines, stdout, stderr)
+}
+
+// awaitRedirect shows the link and waits for the first of the listener and a pasted line that is a valid redirect.
+func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, lines <-chan string, w io.Writer) (fleet.Redirect, error) {
+	fmt.Fprintln(w, "Open this link, or give it to the vehicle's owner (phone: open it; desktop: scan the QR):")
+	if err := ui.WriteQR(w, flow.URL(), printOptions(w, false)); err != nil {
+		fmt.Fprintln(w, flow.URL())
+	}
+	fmt.Fprintf(w, "Waiting for the redirect on %s (over SSH: ssh -L with that port),\nor paste the whole redirect URL here and press Enter:\n", cc.RedirectURI)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan fleet.Redirect, 1)
+	go func() {
+		if r, err := flow.Listen(ctx, time.Now); err == nil {
+			got <- r
+		} else if ctx.Err() == nil {
+			fmt.Fprintln(w, "listener:", ui.Clean(err.Error()), "— paste the redirect URL instead")
+		}
+	}()
+	deadline := time.NewTimer(time.Until(flow.Deadline()))
+	defer deadline.Stop()
+	for {
+		select {
+		case r := <-got:
+			return r, nil
+		case <-deadline.C:
+			return fleet.Redirect{}, fleet.ErrConnectExpired
+		case line, ok := <-lines:
+			if !ok {
+				return fleet.Redirect{}, errors.New("no redirect: standard input closed")
+			}
+			r, err := acceptPasted(flow, line)
+			if err == nil {
+				return r, nil
+			}
+			fmt.Fprintln(w, ui.Clean(err.Error()))
+		}
+	}
+}
+
+func acceptPasted(flow *fleet.ConnectFlow, line string) (fleet.Redirect, error) {
+	r, err := fleet.ParseRedirect(line)
+	if err != nil {
+		return r, err
+	}
+	return flow.Accept(r, time.Now())
+}
+
+// onboard adds the new user's vehicles and, per vehicle that needs a key, shows its QR and reads it once when the
+// operator says the owner installed the key.
+func onboard(a *app, r fleet.Redirect, lines <-chan string, w, stderr io.Writer) int {
+	ctx := context.Background()
+	added, err := connector{f: a.fleet}.AddUser(ctx, r.UserID, r.VirtualKeyURL, time.Now())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(w, "Added %d vehicles.\n", len(added))
+	for _, e := range added {
+		if e.KeyURL == "" {
+			fmt.Fprintf(w, "%s: legacy, no virtual key needed\n", ui.Clean(e.Name))
+			a.fleet.Release(e.ID)
+			continue
+		}
+		fmt.Fprintf(w, "\n%s (%s %s %d): install the virtual key\n", ui.Clean(e.Name), ui.Clean(e.Make), ui.Clean(e.Model), e.Year)
+		_ = ui.WriteQR(w, e.KeyURL, printOptions(w, false))
+		fmt.Fprint(w, "Phone: open the link. Desktop: scan the QR. Then check on the car: Settings > Locks.\n"+
+			"Type y when the owner says the key is installed (one read), or n to skip: ")
+		if answer := <-lines; strings.TrimSpace(strings.ToLower(answer)) != "y" {
+			a.fleet.Release(e.ID)
+			fmt.Fprintln(w, "skipped: not read")
+			continue
+		}
+		got, err := a.fleet.Confirm(ctx, e.ID, time.Now())
+		fmt.Fprintln(w, readOutcome(got, err, a.cfg, time.Now()))
+	}
+	return 0
+}
+
+func readOutcome(e fleet.Entry, err error, cfg fleet.Config, now time.Time) string {
+	if err != nil {
+		return "read: " + ui.Clean(err.Error())
+	}
+	s := "badge: " + e.Badge.String()
+	if next, ok := e.NextRead(cfg.Intervals, now); ok && e.Badge.String() != "key-installed" {
+		s += "; the key is not confirmed; next check allowed at " + next.UTC().Format(time.RFC3339)
+	}
+	return s
+}
+
+// readLines feeds the lines of r, closing the channel at its end.
+func readLines(r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+	}()
+	return ch
+}

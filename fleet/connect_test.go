@@ -1,0 +1,227 @@
+package fleet
+
+import (
+	"errors"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// connectTestNow is the fixed clock of the Connect flow tests.
+var connectTestNow = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// testConnectConfig is the [connect] table of a config that sets only [smartcar] client_id = "client_abc".
+func testConnectConfig() ConnectConfig {
+	sc := DefaultSmartcarConfig()
+	sc.ClientID = "client_abc"
+	return DefaultConnectConfig(sc)
+}
+
+// newTestFlow starts a flow on c at connectTestNow, failing t if it cannot.
+func newTestFlow(t *testing.T, c ConnectConfig) *ConnectFlow {
+	t.Helper()
+	f, err := NewConnectFlow(c, connectTestNow)
+	if err != nil {
+		t.Fatalf("NewConnectFlow(%+v) error = %v", c, err)
+	}
+	return f
+}
+
+func TestNewConnectFlowURL(t *testing.T) {
+	const scopes = "scope=read_vehicle_info%20read_vin%20read_battery%20read_charge%20read_location%20read_odometer"
+	const redirect = "redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback"
+	tests := []struct {
+		name string
+		edit func(*ConnectConfig)
+		want string // with STATE for the flow's state
+	}{
+		{"defaults", func(*ConnectConfig) {}, "https://connect.smartcar.com/oauth/authorize?response_type=code&" +
+			"client_id=client_abc&" + redirect + "&" + scopes + "&state=STATE&mode=live"},
+		{"tesla only, test mode", func(c *ConnectConfig) { c.TeslaOnly, c.Mode = true, "test" },
+			"https://connect.smartcar.com/oauth/authorize?response_type=code&client_id=client_abc&" + redirect + "&" +
+				scopes + "&state=STATE&mode=test&make=TESLA"},
+		{"no scopes, no mode, a local base", func(c *ConnectConfig) {
+			c.Scopes, c.Mode, c.Base = nil, "", "http://127.0.0.1:9000/oauth/authorize"
+		}, "http://127.0.0.1:9000/oauth/authorize?response_type=code&client_id=client_abc&" + redirect + "&state=STATE"},
+		{"escaping", func(c *ConnectConfig) {
+			c.ClientID, c.RedirectURI, c.Scopes = "a b&c=d+é", "https://x.example/cb/ä", []string{"read_vin"}
+		}, "https://connect.smartcar.com/oauth/authorize?response_type=code&client_id=a%20b%26c%3Dd%2B%C3%A9&" +
+			"redirect_uri=https%3A%2F%2Fx.example%2Fcb%2F%C3%A4&scope=read_vin&state=STATE&mode=live"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testConnectConfig()
+			tt.edit(&c)
+			f := newTestFlow(t, c)
+			if got := strings.Replace(f.URL(), "state="+f.State(), "state=STATE", 1); got != tt.want {
+				t.Errorf("NewConnectFlow(%+v).URL() =\n%s\nwant\n%s", c, got, tt.want)
+			}
+			checkURLDecodes(t, f, c)
+		})
+	}
+}
+
+// checkURLDecodes checks that the query of f's URL decodes back to the parameters of c.
+func checkURLDecodes(t *testing.T, f *ConnectFlow, c ConnectConfig) {
+	t.Helper()
+	u, err := url.Parse(f.URL())
+	if err != nil {
+		t.Fatalf("url.Parse(%s) error = %v", f.URL(), err)
+	}
+	q := u.Query()
+	want := url.Values{"response_type": {"code"}, "client_id": {c.ClientID}, "redirect_uri": {c.RedirectURI},
+		"state": {f.State()}}
+	if len(c.Scopes) > 0 {
+		want["scope"] = []string{strings.Join(c.Scopes, " ")}
+	}
+	if c.Mode != "" {
+		want["mode"] = []string{c.Mode}
+	}
+	if c.TeslaOnly {
+		want["make"] = []string{"TESLA"}
+	}
+	if !reflect.DeepEqual(q, want) {
+		t.Errorf("query of %s = %v, want %v", f.URL(), q, want)
+	}
+}
+
+func TestNewConnectFlowState(t *testing.T) {
+	c := testConnectConfig()
+	a, b := newTestFlow(t, c), newTestFlow(t, c)
+	if a.State() == b.State() {
+		t.Errorf("two flows have the same state %q", a.State())
+	}
+	for _, f := range []*ConnectFlow{a, b} {
+		s := f.State()
+		// 26 base32 characters carry 130 bits.
+		if len(s) != 26 || strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+			t.Errorf("State() = %q, want 26 characters of A-Z and 2-7", s)
+		}
+	}
+	if got := a.RedirectURI(); got != DefaultRedirectURI {
+		t.Errorf("RedirectURI() = %s, want %s", got, DefaultRedirectURI)
+	}
+	if got, want := a.Deadline(), connectTestNow.Add(10*time.Minute); !got.Equal(want) {
+		t.Errorf("Deadline() = %v, want %v", got, want)
+	}
+}
+
+func TestNewConnectFlowErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*ConnectConfig)
+		want string
+	}{
+		{"no client id", func(c *ConnectConfig) { c.ClientID = "" },
+			"connect: no client id: set [connect] client_id or [smartcar] client_id"},
+		{"blank client id", func(c *ConnectConfig) { c.ClientID = " " },
+			"connect: no client id: set [connect] client_id or [smartcar] client_id"},
+		{"no timeout", func(c *ConnectConfig) { c.Timeout = 0 }, "connect: timeout 0s is not positive"},
+		{"relative base", func(c *ConnectConfig) { c.Base = "/oauth/authorize" },
+			`connect: base "/oauth/authorize" is not an absolute URL`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testConnectConfig()
+			tt.edit(&c)
+			f, err := NewConnectFlow(c, connectTestNow)
+			if err == nil || err.Error() != tt.want || f != nil {
+				t.Errorf("NewConnectFlow(%+v) = %v, %v; want nil, %s", c, f, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConnectFlowAccept(t *testing.T) {
+	f := newTestFlow(t, testConnectConfig())
+	ok := Redirect{UserID: "725146a3-69f4-46c8-965d-54b3b6f81eb7", State: f.State(), Code: "c0de"}
+	withKey := ok
+	withKey.VirtualKeyURL = SmartcarKeyURL
+	denied := Redirect{State: f.State(), Error: "access_denied", ErrorDescription: "User denied access to application."}
+	tests := []struct {
+		name    string
+		r       Redirect
+		at      time.Time
+		wantErr error
+		wantMsg string
+	}{
+		{"wrong state", Redirect{UserID: "u", State: "NOTTHEFLOWS"}, connectTestNow, ErrConnectState,
+			"the redirect does not belong to this Connect flow: its state is another flow's; use the URL of the flow on screen"},
+		{"no state", Redirect{UserID: "u"}, connectTestNow, ErrConnectState,
+			"the redirect does not belong to this Connect flow: it has no state"},
+		{"expired, a nanosecond after the deadline", ok, f.Deadline().Add(time.Nanosecond), ErrConnectExpired,
+			"the Connect flow timed out: it was open for 10m0s; start a new one"},
+		{"access denied", denied, connectTestNow, ErrConnectDenied,
+			"the owner declined access: User denied access to application."},
+		{"access denied without a description", Redirect{State: f.State(), Error: "access_denied"}, connectTestNow,
+			ErrConnectDenied, "the owner declined access"},
+		{"vehicle incompatible", Redirect{State: f.State(), Error: "vehicle_incompatible",
+			ErrorDescription: "The vehicle is not compatible."}, connectTestNow, ErrConnectDenied,
+			"the vehicle is not compatible with Smartcar (vehicle_incompatible): The vehicle is not compatible."},
+		{"other error", Redirect{State: f.State(), Error: "server_error"}, connectTestNow, ErrConnectDenied,
+			"the Connect flow ended with the error server_error"},
+		{"no user", Redirect{State: f.State(), Code: "c0de"}, connectTestNow, ErrConnectNoUser,
+			"the redirect has no user_id: Connect did not say which user granted access"},
+		{"ok at exactly the deadline, with a key URL", withKey, f.Deadline(), nil, ""},
+		{"reused state", ok, connectTestNow, ErrConnectReused, "this Connect flow has already completed"},
+		{"expiry comes first", Redirect{}, f.Deadline().Add(time.Nanosecond), ErrConnectExpired,
+			"the Connect flow timed out: it was open for 10m0s; start a new one"},
+		{"a wrong state stays wrong after completion", Redirect{State: "X"}, connectTestNow, ErrConnectState,
+			"the redirect does not belong to this Connect flow: its state is another flow's; use the URL of the flow on screen"},
+	}
+	// The rows run in order on one flow: the refusals before the success must not complete it.
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.Accept(tt.r, tt.at)
+			if tt.wantErr == nil {
+				if err != nil || got != tt.r {
+					t.Errorf("Accept(%+v) = %+v, %v; want it back, nil", tt.r, got, err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantErr) || err.Error() != tt.wantMsg || got != (Redirect{}) {
+				t.Errorf("Accept(%+v) = %+v, %q; want zero, %q (errors.Is %v)", tt.r, got, err, tt.wantMsg, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestConnectDeniedErrorAs(t *testing.T) {
+	f := newTestFlow(t, testConnectConfig())
+	_, err := f.Accept(Redirect{State: f.State(), Error: "access_denied", ErrorDescription: "no"}, connectTestNow)
+	var de *ConnectDeniedError
+	if !errors.As(err, &de) || *de != (ConnectDeniedError{Code: "access_denied", Description: "no"}) {
+		t.Errorf("Accept(access_denied) error = %#v, want *ConnectDeniedError{access_denied, no}", err)
+	}
+	r := Redirect{UserID: "u", State: f.State()}
+	if _, err := f.Accept(r, connectTestNow); err != nil {
+		t.Errorf("Accept(%+v) after a denial = %v, want nil: a refused redirect must not complete the flow", r, err)
+	}
+}
+
+func TestConnectFlowAcceptRace(t *testing.T) {
+	f := newTestFlow(t, testConnectConfig())
+	r := Redirect{UserID: "u", State: f.State()}
+	const n = 16
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = f.Accept(r, connectTestNow) })
+	}
+	wg.Wait()
+	var ok, reused int
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, ErrConnectReused):
+			reused++
+		}
+	}
+	if ok != 1 || reused != n-1 {
+		t.Errorf("%d concurrent Accepts: %d ok, %d reused; want 1, %d", n, ok, reused, n-1)
+	}
+}

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// openConnect starts the onboarding: a fresh Connect flow, then its listener.
+func (m *Model) openConnect() tea.Cmd {
+	m.focus = focusConnect
+	m.conn = connect{}
+	return startFlow(m.opts.Connector, m.now)
+}
+
+// closeConnect ends the onboarding; vehicles still waiting for the operator are left to the scheduler's rules.
+func (m *Model) closeConnect() {
+	if m.conn.stop != nil {
+		m.conn.stop()
+	}
+	for i := m.conn.at; i < len(m.conn.added); i++ {
+		m.opts.Connector.Release(m.conn.added[i].ID)
+	}
+	m.conn = connect{}
+	m.focus = focusList
+	m.keys.forList(m.list.filter != "")
+}
+
+func (m *Model) flowStarted(msg flowStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.conn.err = msg.err
+		return nil
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	m.conn = newConnect(msg.flow, stop, m.isDark)
+	return listen(ctx, msg.flow, m.opts.Clock)
+}
+
+// redirected takes a redirect from the listener or the paste field.
+func (m *Model) redirected(flow *fleet.ConnectFlow, r fleet.Redirect, err error) tea.Cmd {
+	if flow != m.conn.flow || m.conn.step != stepRedirect {
+		return nil // a stale listener, or the other path already won
+	}
+	if err == nil {
+		r, err = flow.Accept(r, m.now)
+	}
+	if err != nil {
+		m.conn.err = err
+		return nil
+	}
+	m.conn.stop()
+	m.conn.err = nil
+	m.conn.step = stepListing
+	return addUser(m.opts.Connector, r.UserID, r.VirtualKeyURL, m.opts.Clock)
+}
+
+func (m *Model) usersAdded(msg usersAddedMsg) {
+	if msg.err != nil {
+		m.conn.err = msg.err
+		m.conn.step = stepDone
+		return
+	}
+	if entries, err := m.opts.Connector.Entries(); err == nil {
+		m.list.setEntries(entries, m.iv)
+	}
+	m.conn.added = msg.added
+	m.conn.outcome = make([]string, len(msg.added))
+	m.conn.at = 0
+	m.conn.step = stepVehicle
+	m.skipLegacy()
+}
+
+// skipLegacy moves past new vehicles that need no key: there is nothing to install and nothing to wait for.
+func (m *Model) skipLegacy() {
+	for m.conn.at < len(m.conn.added) && m.conn.added[m.conn.at].KeyURL == "" {
+		m.conn.outcome[m.conn.at] = "legacy: no virtual key needed"
+		m.opts.Connector.Release(m.conn.added[m.conn.at].ID)
+		m.conn.at++
+	}
+	if m.conn.at >= len(m.conn.added) {
+		m.conn.step = stepDone
+	}
+}
+
+func (m *Model) confirmed(msg confirmedMsg) {
+	i := m.conn.at
+	m.conn.step = stepVehicle
+	if msg.entry.ID != "" {
+		m.list.patch(msg.entry, m.iv)
+		m.list.settle(m.iv)
+		m.conn.added[i] = msg.entry
+	}
+	m.conn.outcome[i] = m.outcomeOf(msg.entry, msg.err)
+}
+
+// outcomeOf says what the confirmed read taught, and when the next check is allowed if the key is still missing.
+func (m *Model) outcomeOf(e fleet.Entry, err error) string {
+	var na *fleet.NotAllowedError
+	switch {
+	case errors.As(err, &na):
+		return "not read: " + Clean(na.Error())
+	case err != nil:
+		return "the read failed: " + Clean(err.Error())
+	case e.Badge == policy.KeyInstalled:
+		return "key installed: the read confirmed it"
+	}
+	next, ok := e.NextRead(m.iv, m.now)
+	when := "no next check"
+	if ok {
+		when = fmt.Sprintf("next check allowed at %s (in %s)", next.UTC().Format(time.RFC3339), countdown(next.Sub(m.now)))
+	}
+	if e.Badge == policy.Keyless {
+		return "the key is still missing; " + when
+	}
+	return "the key status is still unknown; " + when
+}
