@@ -10,7 +10,7 @@ import (
 // It has no vehicles until Refresh.
 func NewLive(cfg Config, store Store, api API, sched *Scheduler) *Fleet {
 	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]RemoteVehicle{},
-		pending: map[string]bool{}}
+		pending: map[string]bool{}, index: map[string]int{}}
 }
 
 // listCoster is an API whose listing of n vehicles costs more than one request of the app-wide bucket.

@@ -39,6 +39,7 @@ func (m *Model) flowStarted(msg flowStartedMsg) tea.Cmd {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	m.conn = newConnect(msg.flow, stop, m.isDark)
+	m.conn.paste.SetWidth(max(m.width/2, 30)) // room for the placeholder; a long paste scrolls sideways
 	return listen(ctx, msg.flow, m.opts.Clock)
 }
 
