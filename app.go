@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,6 +17,9 @@ import (
 type globals struct {
 	config   string
 	readOnly bool
+	stdin    *os.File // run's standard input, for commands that read answers from it
+	// noListing skips the start-up listing of a live fleet: `connect` adds exactly the new user's vehicles.
+	noListing bool
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -30,6 +34,8 @@ type app struct {
 	sched *fleet.Scheduler // nil for the config source
 	label string           // "demo" or the config path
 	demo  bool
+	// served says a running `fleetkey serve` owns the state: this process may watch it, and change nothing.
+	served bool
 }
 
 // configPath finds the config: the flag, then $FLEETKEY_CONFIG, then the XDG default. explicit says whether the user
@@ -52,11 +58,18 @@ func configPath(flagValue string) (path string, explicit bool) {
 	return filepath.Join(dir, "fleetkey", "config.toml"), false
 }
 
-// loadApp loads the config (or the demo) and opens its state. A corrupt state file stops here, never reset.
-func loadApp(g globals, now time.Time) (*app, error) {
+// loadApp loads the config (or the demo) and opens its state. A corrupt state file stops here, never reset. It works
+// while `fleetkey serve` owns the state, and says so in app.served; loadOwnApp is for what would change the state.
+func loadApp(g globals, now time.Time) (*app, error) { return openApp(g, now, false) }
+
+// loadOwnApp is loadApp for a command that reads vehicles or changes the state: while `fleetkey serve` owns the
+// state it refuses with a *servedError, before any request to the API.
+func loadOwnApp(g globals, now time.Time) (*app, error) { return openApp(g, now, true) }
+
+func openApp(g globals, now time.Time, own bool) (*app, error) {
 	path, explicit := configPath(g.config)
 	if _, err := os.Stat(path); !explicit && errors.Is(err, fs.ErrNotExist) || path == "" {
-		return demoApp(now)
+		return demoApp(now) // the demo keeps its state in memory: no serve can own it
 	}
 	cfg, err := fleet.LoadConfig(path)
 	if err != nil {
@@ -66,14 +79,22 @@ func loadApp(g globals, now time.Time) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	served, err := checkServed(cfg, statePath, own)
+	if err != nil {
+		return nil, err
+	}
 	store := fleet.OpenStateFile(statePath)
 	if _, err := store.Load(); err != nil {
 		return nil, err
 	}
+	a := &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path}
 	if cfg.Source == fleet.SourceSmartcar {
-		return liveApp(cfg, store, path)
+		if a, err = liveApp(cfg, store, path, !g.noListing); err != nil {
+			return nil, err
+		}
 	}
-	return &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path}, nil
+	a.served = served
+	return a, nil
 }
 
 // statePathOf is the config's state_file, relative to the config file's directory, or the XDG default.
@@ -95,4 +116,55 @@ func demoApp(now time.Time) (*app, error) {
 	}
 	store := fleet.NewMemoryStore(fleet.DemoState(cfg.Vehicles, cfg.Intervals, now))
 	return &app{cfg: cfg, fleet: fleet.New(cfg, store), label: "demo", demo: true}, nil
+}
+
+// servedError refuses a command while `fleetkey serve` owns the state, and says how to reach the console instead.
+type servedError struct {
+	owned  *fleet.OwnedError
+	listen string // [serve] listen
+}
+
+func (e *servedError) Error() string {
+	pid := "pid unknown"
+	if e.owned.PID > 0 {
+		pid = fmt.Sprintf("pid %d", e.owned.PID)
+	}
+	return fmt.Sprintf("fleetkey serve (%s) owns %s: use `%s` to reach the console, or `fleetkey --readonly` to watch",
+		pid, e.owned.Path, sshCommand(e.listen))
+}
+
+func (e *servedError) Unwrap() error { return e.owned }
+
+// checkServed reports whether `fleetkey serve` owns the state file; when own is set, that is a *servedError.
+func checkServed(cfg fleet.Config, statePath string, own bool) (bool, error) {
+	pid, held, err := fleet.OwnerOf(statePath)
+	if err != nil {
+		return false, err
+	}
+	if held && own {
+		return true, &servedError{owned: &fleet.OwnedError{Path: statePath, PID: pid}, listen: cfg.Serve.Listen}
+	}
+	return held, nil
+}
+
+// ownState is nil unless `fleetkey serve` owns the state of the config at configPath: then a *servedError.
+func ownState(cfg fleet.Config, configPath string) error {
+	statePath, err := statePathOf(cfg, configPath)
+	if err != nil {
+		return err
+	}
+	_, err = checkServed(cfg, statePath, true)
+	return err
+}
+
+// sshCommand is the command that reaches, from this box, a serve listening on listen ("127.0.0.1:2222").
+func sshCommand(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "ssh " + listen // the config checks listen, so this is not expected
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost" // listening on every interface
+	}
+	return "ssh -p " + port + " " + host
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -46,16 +45,20 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if err := ownState(cfg, path); err != nil { // before the owner is sent through Connect for nothing
+		return fail(stderr, err)
+	}
 	flow, err := fleet.NewConnectFlow(cfg.Connect, time.Now())
 	if err != nil {
 		return fail(stderr, err)
 	}
-	lines := readLines(os.Stdin)
+	lines := readLines(g.stdin)
 	r, err := awaitRedirect(flow, cfg.Connect, lines, stdout)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	a, err := loadApp(g, time.Now())
+	g.noListing = true // the new user's car is already connected: list only the user's vehicles, after the redirect
+	a, err := loadOwnApp(g, time.Now())
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -72,11 +75,12 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, lines <-chan
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got := make(chan fleet.Redirect, 1)
+	failed := make(chan error, 1)
 	go func() {
 		if r, err := flow.Listen(ctx, time.Now); err == nil {
 			got <- r
 		} else if ctx.Err() == nil {
-			fmt.Fprintln(w, "listener:", ui.Clean(err.Error()), "— paste the redirect URL instead")
+			failed <- err
 		}
 	}()
 	deadline := time.NewTimer(time.Until(flow.Deadline()))
@@ -85,6 +89,11 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, lines <-chan
 		select {
 		case r := <-got:
 			return r, nil
+		case err := <-failed:
+			if final(err) {
+				return fleet.Redirect{}, err
+			}
+			fmt.Fprintln(w, "listener:", ui.Clean(err.Error()), "— paste the redirect URL instead")
 		case <-deadline.C:
 			return fleet.Redirect{}, fleet.ErrConnectExpired
 		case line, ok := <-lines:
@@ -92,12 +101,18 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, lines <-chan
 				return fleet.Redirect{}, errors.New("no redirect: standard input closed")
 			}
 			r, err := acceptPasted(flow, line)
-			if err == nil {
-				return r, nil
+			if err == nil || final(err) {
+				return r, err
 			}
 			fmt.Fprintln(w, ui.Clean(err.Error()))
 		}
 	}
+}
+
+// final says an error ends the flow: the owner declined, or the flow timed out. Anything else (a wrong state, a
+// malformed paste, a busy port) leaves the operator another try.
+func final(err error) bool {
+	return errors.Is(err, fleet.ErrConnectDenied) || errors.Is(err, fleet.ErrConnectExpired)
 }
 
 func acceptPasted(flow *fleet.ConnectFlow, line string) (fleet.Redirect, error) {

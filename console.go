@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -26,7 +28,11 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 		return code
 	}
 	now := time.Now()
-	a, err := loadApp(g, now)
+	load := loadOwnApp // refuses while fleetkey serve owns the state
+	if g.readOnly {
+		load = loadApp
+	}
+	a, err := load(g, now)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -44,6 +50,10 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	changes := startScheduler(ctx, a, g.readOnly, log)
+	if a.served { // read-only: serve's scheduler reads, and this console watches the state file
+		a.label = servedLabel + " · " + a.label
+		changes = watchState(ctx, a.fleet, entries, watchEvery)
+	}
 	noColour := os.Getenv("NO_COLOR") != ""
 	var conn ui.Connector
 	if a.sched != nil {
@@ -77,6 +87,65 @@ func startScheduler(ctx context.Context, a *app, readOnly bool, log *slog.Logger
 		}
 	}()
 	return a.fleet.Changes(ctx)
+}
+
+// servedLabel heads the label of a console attached read-only to the state of a running `fleetkey serve`.
+const servedLabel = "read-only: fleetkey serve owns the state"
+
+// watchEvery is how often a console attached to a served state re-reads the state file.
+const watchEvery = 2 * time.Second
+
+// watchState feeds a console without a scheduler with what another process writes into the state file: every
+// interval until ctx ends, the entry of each vehicle whose record changed since first (or since the last change),
+// with the record's new error if it has one. A state that cannot be loaded is news too.
+func watchState(ctx context.Context, f *fleet.Fleet, first []fleet.Entry, every time.Duration) <-chan fleet.Change {
+	out := make(chan fleet.Change)
+	seen := make(map[string]fleet.Record, len(first))
+	for _, e := range first {
+		seen[e.ID] = e.Record
+	}
+	go func() {
+		defer close(out)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			for _, c := range stateChanges(f, seen) {
+				select {
+				case out <- c:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// stateChanges loads the state and returns the changes of the records against seen, which it brings up to date.
+func stateChanges(f *fleet.Fleet, seen map[string]fleet.Record) []fleet.Change {
+	entries, err := f.Entries()
+	if err != nil {
+		return []fleet.Change{{Err: fmt.Errorf("watch state: %w", err)}}
+	}
+	var out []fleet.Change
+	for _, e := range entries {
+		prev := seen[e.ID]
+		if reflect.DeepEqual(prev, e.Record) {
+			continue
+		}
+		seen[e.ID] = e.Record
+		c := fleet.Change{Entry: e}
+		if e.Record.LastError != "" && e.Record.LastErrorAt.After(prev.LastErrorAt) {
+			c.Err = errors.New(e.Record.LastError)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func isTerminal(f any) bool {

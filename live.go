@@ -15,7 +15,7 @@ const listTimeout = time.Minute
 
 // liveApp connects to Smartcar: the secret comes from the environment variable the config names, never from a file.
 // Listing the vehicles spends no read; reads go through the scheduler, which the console starts.
-func liveApp(cfg fleet.Config, store fleet.Store, path string) (*app, error) {
+func liveApp(cfg fleet.Config, store fleet.Store, path string, list bool) (*app, error) {
 	sc := cfg.Smartcar
 	secret := os.Getenv(sc.ClientSecretEnv)
 	if secret == "" {
@@ -31,10 +31,12 @@ func liveApp(cfg fleet.Config, store fleet.Store, path string) (*app, error) {
 	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: cfg.Intervals, Auto: cfg.Auto,
 		BucketSize: sc.BucketSize, RefillPerMinute: sc.RefillPerMinute}, store, api)
 	f := fleet.NewLive(cfg, store, api, sched)
-	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
-	defer cancel()
-	if err := f.Refresh(ctx, time.Now()); err != nil {
-		return nil, err
+	if list {
+		ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
+		defer cancel()
+		if err := f.Refresh(ctx, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	return &app{cfg: cfg, fleet: f, sched: sched, label: path + " · smartcar " + sc.Mode}, nil
 }

@@ -28,6 +28,7 @@ Usage:
   fleetkey read VEHICLE                   read a vehicle now if its budget allows (JSON); exit 3 when it does not
   fleetkey connect                        add vehicles: Smartcar Connect, the install QR, one read per vehicle
   fleetkey check [FILE]                   validate a config file
+  fleetkey audit [--since DUR] [--json]   print the audit log of fleetkey serve: who read, checked, connected what
   fleetkey --version
 
 The config is --config, else $FLEETKEY_CONFIG, else $XDG_CONFIG_HOME/fleetkey/config.toml.
@@ -46,7 +47,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fleetkey", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	g := globals{}
+	g := globals{stdin: stdin}
 	g.register(fs)
 	showVersion := fs.Bool("version", false, "print the version")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +76,7 @@ var commands = map[string]func(g globals, args []string, stdout, stderr io.Write
 	"check":   runCheck,
 	"read":    runRead,
 	"connect": runConnect,
+	"audit":   runAudit,
 }
 
 func helpOrUsage(err error) int {

@@ -51,6 +51,8 @@ type Config struct {
 	// Connect is the [connect] table, defaults filled in: how the console onboards vehicles through Smartcar Connect.
 	// Its ClientID falls back to Smartcar.ClientID and its Mode is Smartcar.Mode.
 	Connect ConnectConfig
+	// Serve is the [serve] table, defaults filled in: how `fleetkey serve` shares the console over SSH.
+	Serve ServeConfig
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
 	Intervals policy.Intervals
 	// StateFile is the state file path as written in the config; "" means the caller's default.
@@ -120,8 +122,8 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
 // any problem is rejected whole: the error joins one *ConfigProblem per problem found, in line order.
 // Defaults: source "config", plan "free", the [smartcar] defaults of SmartcarConfig, the [connect] defaults of
-// DefaultConnectConfig, policy.DefaultIntervals(), auto reads of key-installed and legacy, a vehicle's name is its id
-// (its VIN when it has none) and its key status "unknown".
+// DefaultConnectConfig, the [serve] defaults of DefaultServeConfig, policy.DefaultIntervals(), auto reads of
+// key-installed and legacy, a vehicle's name is its id (its VIN when it has none) and its key status "unknown".
 func ParseConfig(name string, data []byte) (Config, error) {
 	return parseConfig(name, data, time.Now())
 }
@@ -166,7 +168,7 @@ func syntaxPosition(data []byte, p toml.Position) (line, col int) {
 }
 
 // topKeys are the valid keys at the top level of a config file.
-var topKeys = []string{"state_file", "fleet", "account", "smartcar", "connect", "policy", "read", "vehicle"}
+var topKeys = []string{"state_file", "fleet", "account", "smartcar", "connect", "policy", "read", "serve", "vehicle"}
 
 // checker walks a decoded config file and collects its problems.
 type checker struct {
@@ -188,6 +190,7 @@ func (c *checker) config(raw map[string]any) Config {
 		Account:   c.account(raw["account"]),
 		Smartcar:  sc,
 		Connect:   c.connect(raw["connect"], sc),
+		Serve:     c.serve(raw["serve"]),
 		Intervals: c.intervals(raw["policy"]),
 		Auto:      c.auto(raw["read"]),
 		StateFile: c.stateFile(top),

@@ -35,7 +35,7 @@ func TestLoadConfigSmartcarEveryKey(t *testing.T) {
 			"5YJSA1E21FF108417":                    {Asleep: true},
 		},
 	}
-	want.Connect = DefaultConnectConfig(want.Smartcar)
+	want.Connect, want.Serve = DefaultConnectConfig(want.Smartcar), DefaultServeConfig()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LoadConfig(%s) =\n%+v\nwant\n%+v", path, got, want)
 	}

@@ -57,7 +57,7 @@ var tableKeys = []struct {
 }{
 	{"[fleet]", fleetKeys}, {"[account]", accountKeys}, {"[smartcar]", smartcarKeys}, {"[connect]", connectKeys},
 	{"[policy]", policyKeys},
-	{"[read]", readKeys}, {"[[vehicle]]", vehicleKeys},
+	{"[read]", readKeys}, {"[serve]", serveKeys}, {"[[vehicle]]", vehicleKeys},
 }
 
 // homeTable returns the header of the table other than t where k is a valid key ("[fleet]" for `source`), "" when

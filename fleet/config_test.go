@@ -44,12 +44,13 @@ func problemMessages(t *testing.T, err error) []string {
 	return out
 }
 
-// withDefaults returns c with the defaults of the keys that c does not set: source "config", the [smartcar] and
-// [connect] defaults, the default [read] auto and an empty Pinned.
+// withDefaults returns c with the defaults of the keys that c does not set: source "config", the [smartcar],
+// [connect] and [serve] defaults, the default [read] auto and an empty Pinned.
 func withDefaults(c Config) Config {
 	c.Source = SourceConfig
 	c.Smartcar = DefaultSmartcarConfig()
 	c.Connect = DefaultConnectConfig(c.Smartcar)
+	c.Serve = DefaultServeConfig()
 	c.Auto = DefaultAuto()
 	if c.Pinned == nil {
 		c.Pinned = map[string]PinnedFacts{}
