@@ -107,9 +107,8 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	v, ok := a.fleet.Find(fs.Arg(0))
+	v, ok := findVehicle(a, fs.Arg(0), stderr)
 	if !ok {
-		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", ui.Clean(fs.Arg(0)))
 		return exitUsage
 	}
 	url := a.fleet.KeyURL(v)
@@ -156,6 +155,15 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "ok: %d %s\n", len(cfg.Vehicles), plural(len(cfg.Vehicles), "vehicle", "vehicles"))
 	return 0
+}
+
+// findVehicle finds the vehicle a command names by id, VIN or exact name, or says that none matches.
+func findVehicle(a *app, q string, stderr io.Writer) (fleet.Vehicle, bool) {
+	v, ok := a.fleet.Find(q)
+	if !ok {
+		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", ui.Clean(q))
+	}
+	return v, ok
 }
 
 func plural(n int, one, many string) string {

@@ -37,9 +37,8 @@ func runRead(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	v, ok := a.fleet.Find(fs.Arg(0))
+	v, ok := findVehicle(a, fs.Arg(0), stderr)
 	if !ok {
-		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", ui.Clean(fs.Arg(0)))
 		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
