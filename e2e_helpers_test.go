@@ -30,7 +30,7 @@ func requireTmux(t *testing.T) {
 }
 
 // buildFleetkey builds the binary under test into a temporary directory and returns its path.
-func buildFleetkey(t *testing.T) string {
+func buildFleetkey(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "fleetkey")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()

@@ -27,6 +27,7 @@ Usage:
   fleetkey qr [--invert] VEHICLE          print the virtual-key install QR of a vehicle (id, VIN or name)
   fleetkey read VEHICLE                   read a vehicle now if its budget allows (JSON); exit 3 when it does not
   fleetkey connect                        add vehicles: Smartcar Connect, the install QR, one read per vehicle
+  fleetkey serve [--listen ADDR]          serve the console over SSH to the keys in [serve] authorized_keys
   fleetkey check [FILE]                   validate a config file
   fleetkey audit [--since DUR] [--json]   print the audit log of fleetkey serve: who read, checked, connected what
   fleetkey --version
@@ -76,6 +77,7 @@ var commands = map[string]func(g globals, args []string, stdout, stderr io.Write
 	"check":   runCheck,
 	"read":    runRead,
 	"connect": runConnect,
+	"serve":   runServe,
 	"audit":   runAudit,
 }
 

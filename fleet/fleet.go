@@ -83,7 +83,8 @@ type Fleet struct {
 	vehicles []Vehicle
 	index    map[string]int // vehicle id → index into vehicles
 	remote   map[string]RemoteVehicle
-	pending  map[string]bool // vehicles just connected, kept from the scheduler until the operator confirms
+	pending  map[string]bool          // vehicles just connected, kept from the scheduler until the operator confirms
+	subs     map[chan Change]struct{} // the config source's news subscribers (see Changes)
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
@@ -168,6 +169,9 @@ func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, er
 	})
 	if err != nil {
 		return nil, err
+	}
+	if refused == nil {
+		f.publish(Change{Entry: f.entry(v, st.Vehicles[v.ID])})
 	}
 	return f.entries(st), refused
 }

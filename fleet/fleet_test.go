@@ -330,3 +330,22 @@ func TestFleetFind(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigSourceSharesReads: with the config source, a read by one console reaches every subscriber of the process.
+func TestConfigSourceSharesReads(t *testing.T) {
+	f := fleet.New(testFleetConfig(), fleet.NewMemoryStore(fleet.State{}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, b := f.Changes(ctx), f.Changes(ctx)
+	if _, err := f.Read(ctx, idKeyless, fleetNow); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []<-chan fleet.Change{a, b} {
+		c := <-ch
+		if c.Entry.ID != idKeyless || !c.Entry.LastRead.Equal(fleetNow) {
+			t.Errorf("subscriber got %+v, want the read of %s", c.Entry, idKeyless)
+		}
+	}
+	cancel()
+	for range a { // closed once ctx ends
+	}
+}

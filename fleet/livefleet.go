@@ -81,11 +81,12 @@ func shortID(id string) string {
 	return id
 }
 
-// Changes feeds the views with the scheduler's news until ctx ends: each vehicle's entry after a read, and the
-// scheduler-wide state (bucket-limited, paused, credential refused) with an empty Entry. nil without a scheduler.
+// Changes feeds the views with the fleet's news until ctx ends: each vehicle's entry after a read, and, with a
+// scheduler, its scheduler-wide state (bucket-limited, paused, credential refused) with an empty Entry. With the
+// config source the news is the reads made through Read, so every console of one process sees them.
 func (f *Fleet) Changes(ctx context.Context) <-chan Change {
 	if f.sched == nil {
-		return nil
+		return f.subscribeLocal(ctx)
 	}
 	updates, cancel := f.sched.Subscribe()
 	out := make(chan Change)
@@ -150,4 +151,39 @@ func (f *Fleet) setVehicles(vs []Vehicle) {
 	f.mu.Lock()
 	f.vehicles, f.index = vs, index
 	f.mu.Unlock()
+}
+
+// localFeedSize bounds the news queued for one subscriber of the config source; a subscriber that falls this far
+// behind misses news rather than holding up a read.
+const localFeedSize = 256
+
+// subscribeLocal is Changes for the config source: Read publishes each read to every subscriber.
+func (f *Fleet) subscribeLocal(ctx context.Context) <-chan Change {
+	ch := make(chan Change, localFeedSize)
+	f.mu.Lock()
+	if f.subs == nil {
+		f.subs = map[chan Change]struct{}{}
+	}
+	f.subs[ch] = struct{}{}
+	f.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		f.mu.Lock()
+		delete(f.subs, ch)
+		f.mu.Unlock()
+		close(ch)
+	}()
+	return ch
+}
+
+// publish tells every local subscriber of a change, never waiting for one.
+func (f *Fleet) publish(c Change) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for ch := range f.subs {
+		select {
+		case ch <- c:
+		default:
+		}
+	}
 }

@@ -88,6 +88,9 @@ func (f *Fleet) Release(id string) {
 
 // retarget hands the scheduler every vehicle but those waiting for the operator.
 func (f *Fleet) retarget() {
+	if f.sched == nil {
+		return
+	}
 	f.mu.RLock()
 	ts := make([]Target, 0, len(f.vehicles))
 	for _, v := range f.vehicles {

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/serve"
+)
+
+// runServe is `fleetkey serve`: one process owns the fleet, the scheduler and the state, and serves the console to
+// every SSH session, so the whole rotation sees one read budget. It stops gracefully on SIGTERM or SIGINT.
+func runServe(g globals, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "[--listen ADDR]", &g, stderr)
+	listen := fs.String("listen", "", "address to listen on (default [serve] listen, 127.0.0.1:2222)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || g.readOnly {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := serveFleet(ctx, g, *listen, stdout); err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintln(stdout, "fleetkey serve: stopped; the state is on disk")
+	return 0
+}
+
+func serveFleet(ctx context.Context, g globals, listen string, stdout io.Writer) error {
+	a, err := loadOwnApp(g, time.Now())
+	if err != nil {
+		return err
+	}
+	if a.demo {
+		return errors.New("serve needs a config file with [serve] authorized_keys (see config.example.toml)")
+	}
+	path, _ := configPath(g.config)
+	cfg, err := serveConfig(a.cfg, path, listen)
+	if err != nil {
+		return err
+	}
+	statePath, err := statePathOf(a.cfg, path)
+	if err != nil {
+		return err
+	}
+	release, err := fleet.ClaimOwner(statePath)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return serveOwned(ctx, a, cfg, path, stdout)
+}
+
+// serveOwned runs the server over the owned state until ctx ends, then waits for the scheduler's reads in flight.
+func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string, stdout io.Writer) error {
+	audit, err := openAudit(a.cfg, configPath)
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
+	logf, err := openLog()
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	log := slog.New(slog.NewTextHandler(logf, nil))
+	d := serve.Deps{Fleet: a.fleet, Intervals: a.cfg.Intervals, Label: a.label, Audit: audit, Log: log, Clock: time.Now}
+	if a.sched != nil {
+		d.Connect = &a.cfg.Connect
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() { defer close(done); _ = a.sched.Run(ctx, time.Now) }()
+	}
+	srv, err := serve.New(cfg, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fleetkey serve: listening on %s (host key %s); %s\n", srv.Addr(), srv.HostKeyFingerprint(),
+		sshCommand(srv.Addr().String()))
+	if !isLoopbackAddr(srv.Addr()) { // the server logs it too
+		fmt.Fprintln(stdout, "fleetkey serve: warning: listening beyond loopback")
+	}
+	return srv.Serve(ctx)
+}
+
+// serveConfig is [serve] with paths resolved against the config file and the XDG defaults; authorized_keys is required.
+func serveConfig(c fleet.Config, configPath, listen string) (serve.Config, error) {
+	s := c.Serve
+	if s.AuthorizedKeys == "" {
+		return serve.Config{}, fmt.Errorf("%s: [serve] authorized_keys is required: the SSH keys allowed in, each with role=operator or viewer", configPath)
+	}
+	if listen == "" {
+		listen = s.Listen
+	}
+	hostKey := s.HostKey
+	if hostKey == "" {
+		var err error
+		if hostKey, err = fleet.DefaultHostKeyPath(); err != nil {
+			return serve.Config{}, err
+		}
+	}
+	return serve.Config{Listen: listen, AuthorizedKeys: configRelative(s.AuthorizedKeys, configPath),
+		HostKey: configRelative(hostKey, configPath), MaxSessions: s.MaxSessions, IdleTimeout: s.IdleTimeout}, nil
+}
+
+func openAudit(c fleet.Config, configPath string) (*fleet.Audit, error) {
+	p := c.Serve.AuditLog
+	if p == "" {
+		var err error
+		if p, err = fleet.DefaultAuditPath(); err != nil {
+			return nil, err
+		}
+	}
+	return fleet.OpenAudit(configRelative(p, configPath))
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}

@@ -1,0 +1,201 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	bm "charm.land/wish/v2/bubbletea"
+	"github.com/charmbracelet/colorprofile"
+
+	"fleetkey/fleet"
+	"fleetkey/ui"
+)
+
+// goodbye is the closing line of every console when the server stops.
+const goodbye = "fleetkey: the server is stopping; goodbye"
+
+// console runs the session's own console until the user quits, the client goes, the session idles out or the server
+// stops; in the last two cases it says why and exits 0.
+func (s *Server) console(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		k, _ := keyOf(sess.Context())
+		ctx, cancel := context.WithCancel(sess.Context()) // one session's: a connection may carry several
+		defer cancel()
+		m, err := s.model(ctx, sess, k)
+		if err != nil {
+			s.d.Log.Error("console", "who", k.Comment, "fingerprint", k.Fingerprint, "err", err)
+			refuse(sess, "fleetkey: "+ui.Clean(err.Error()))
+			return
+		}
+		in := &keyClock{r: sess}
+		in.last.Store(time.Now().UnixNano())
+		opts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler())
+		if noColour(sess.Environ()) { // colorprofile honours only NO_COLOR=1/true; no-color.org says any value
+			opts = append(opts, tea.WithColorProfile(colorprofile.ASCII))
+		}
+		p := tea.NewProgram(m, opts...)
+		why := s.watch(ctx, p, in)
+		if err := run(ctx, sess, p); err != nil {
+			s.d.Log.Warn("console", "who", k.Comment, "fingerprint", k.Fingerprint, "err", err)
+		}
+		if msg := why(); msg != "" {
+			_, _ = fmt.Fprint(sess, eol(sess)+msg+eol(sess))
+			_ = sess.Exit(0)
+		}
+		next(sess)
+	}
+}
+
+// run runs p on the session until it ends, as Wish's Bubble Tea middleware does, but with window changes
+// coalesced instead of handed over one by one. The middleware's p.Send of each change blocks while the program is
+// stalled (its output is waiting for a client that reads nothing); then the session's requests back up into the SSH
+// connection's reader, which stops, so the server never sees that client close and nothing ever unblocks. Here the
+// session's window changes are always taken at once, for as long as the session has requests, and only the latest
+// waits for the program.
+func run(ctx context.Context, sess ssh.Session, p *tea.Program) error {
+	_, winch, _ := sess.Pty() // never nil: needTerminal let only PTY sessions through
+	latest := make(chan tea.WindowSizeMsg, 1)
+	go func() { // until the session's requests end, even after the program: a blocked winch blocks them all
+		for w := range winch {
+			select { // drop the size still waiting, if any: only the latest matters
+			case <-latest:
+			default:
+			}
+			latest <- tea.WindowSizeMsg{Width: w.Width, Height: w.Height}
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case msg := <-latest:
+				p.Send(msg) // returns once the program has ended, if it is stalled until then
+			}
+		}
+	}()
+	_, err := p.Run()
+	p.Kill()
+	return err
+}
+
+// model builds the session's console: a viewer's is read-only with no Reader and no Connector, so no request for a
+// read can leave for it; an operator's reads and onboarding go through the audit.
+func (s *Server) model(ctx context.Context, sess ssh.Session, k fleet.Key) (tea.Model, error) {
+	entries, err := s.d.Fleet.Entries()
+	if err != nil {
+		return nil, err
+	}
+	who := k.Comment
+	if who == "" {
+		who = k.Fingerprint
+	}
+	label := who + " (" + k.Role.String() + ")"
+	if s.d.Label != "" {
+		label = s.d.Label + " · " + label
+	}
+	opts := ui.Options{Entries: entries, Intervals: s.d.Intervals, Label: label, ReadOnly: k.Role != fleet.Operator,
+		Changes: s.d.Fleet.Changes(ctx), NoColour: noColour(sess.Environ()), AltScreen: true, Clock: s.d.Clock,
+		Now: s.d.Clock()}
+	if k.Role == fleet.Operator {
+		a := actor{f: s.d.Fleet, key: k, audit: s.d.Audit, connect: s.d.Connect, log: s.d.Log}
+		opts.Reader = a
+		if s.d.Connect != nil {
+			opts.Connector = a
+		}
+	}
+	return ui.New(opts), nil
+}
+
+// watch ends the program when the server stops or the session has had no input for IdleTimeout, and returns what
+// tells why (empty when neither happened, e.g. the user quit).
+func (s *Server) watch(ctx context.Context, p *tea.Program, in *keyClock) (why func() string) {
+	var mu sync.Mutex
+	var reason string
+	end := func(msg string) {
+		mu.Lock()
+		reason = msg
+		mu.Unlock()
+		p.Quit()
+	}
+	t := s.cfg.IdleTimeout
+	var timer *time.Timer
+	var idle <-chan time.Time // nil, so never ready, without an idle timeout
+	if t > 0 {
+		timer = time.NewTimer(t)
+		idle = timer.C
+	}
+	go func() {
+		if timer != nil {
+			defer timer.Stop()
+		}
+		for {
+			select {
+			case <-ctx.Done(): // the client went, or the program ended
+				p.Quit()
+				return
+			case <-s.stopping.Done():
+				end(goodbye)
+				return
+			case <-idle:
+				if left := t - in.since(); left > 0 {
+					timer.Reset(left)
+					continue
+				}
+				end("fleetkey: no key pressed for " + short(t) + "; goodbye")
+				return
+			}
+		}
+	}()
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return reason
+	}
+}
+
+// short formats d without its zero tail: "30m", "1h", "1m30s".
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// keyClock is the session's input, noting when the user last sent anything.
+type keyClock struct {
+	r    io.Reader
+	last atomic.Int64 // unix nanoseconds
+}
+
+func (k *keyClock) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p)
+	if n > 0 {
+		k.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// since returns how long ago the last input came.
+func (k *keyClock) since() time.Duration { return time.Since(time.Unix(0, k.last.Load())) }
+
+// noColour reports whether the session's environment sets NO_COLOR to anything.
+func noColour(env []string) bool {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			return true
+		}
+	}
+	return false
+}

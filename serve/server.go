@@ -1,0 +1,219 @@
+// Package serve serves the fleet console over SSH (Wish v2) and decides who may use it and how: only the public keys
+// of an authorized_keys file get in (no passwords, no keyboard-interactive), each as a viewer (watches) or an
+// operator (may also read and onboard vehicles, every such action written to the audit log); how many sessions may
+// run at once and how long one may sit idle; that the host key is made once and a changed one stops the server; and
+// that a stop says goodbye to every session. Each session runs its own console model, with its own size, colours
+// and subscription to the scheduler's news, over the one fleet, scheduler and state of the process, so a slow
+// session holds up nobody else.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// Config is how the server listens and whom it lets in.
+type Config struct {
+	Listen         string        // TCP address, e.g. "127.0.0.1:2222"
+	AuthorizedKeys string        // the allowlist: an authorized_keys file whose options give each key's role
+	HostKey        string        // the host's private key; an ed25519 key is generated there (0600) when missing
+	MaxSessions    int           // sessions open at once; one more is refused with a message
+	IdleTimeout    time.Duration // a session with no key pressed for this long is closed; 0 means never
+}
+
+// Deps are what the sessions share: the process's one fleet and its audit log.
+type Deps struct {
+	Fleet     *fleet.Fleet
+	Intervals policy.Intervals
+	Label     string               // the console header's label; each session adds its key's comment and role
+	Connect   *fleet.ConnectConfig // nil: no onboarding (the config source)
+	Audit     *fleet.Audit         // every read, key check (onboarding confirm) and connect by an operator
+	Log       *slog.Logger         // the server log; it names a user only by key comment and fingerprint
+	Clock     func() time.Time     // the time reads are recorded at; time.Now when nil
+}
+
+// shutdownGrace bounds a graceful stop: sessions that have not ended by then are cut.
+const shutdownGrace = 30 * time.Second
+
+// handshakeTimeout bounds an SSH handshake, so half-open connections do not linger before authentication.
+const handshakeTimeout = 30 * time.Second
+
+// Server is the SSH console server.
+type Server struct {
+	cfg    Config
+	d      Deps
+	keys   map[string]fleet.Key // the allowlist, by SHA256 fingerprint
+	hostFP string
+	srv    *ssh.Server
+	ln     net.Listener
+	grace  time.Duration
+
+	stopping context.Context // cancelled when the server stops: every console says goodbye
+	stop     context.CancelFunc
+	active   atomic.Int64 // consoles counted against MaxSessions
+
+	mu      sync.Mutex
+	closing bool                  // no new session once the stop has begun
+	running sync.WaitGroup        // every session handler
+	open    map[*tracked]struct{} // the sessions running now
+}
+
+// New loads the authorized keys and the host key (generating it on first start) and listens on cfg.Listen.
+func New(cfg Config, d Deps) (*Server, error) {
+	if err := check(cfg, &d); err != nil {
+		return nil, err
+	}
+	keys, err := loadKeys(cfg.AuthorizedKeys)
+	if err != nil {
+		return nil, err
+	}
+	signer, hostFP, err := loadHostKey(cfg.HostKey)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s := &Server{cfg: cfg, d: d, keys: keys, hostFP: hostFP, ln: ln, grace: shutdownGrace,
+		open: map[*tracked]struct{}{}}
+	s.stopping, s.stop = context.WithCancel(context.Background())
+	if s.srv, err = s.newSSH(signer); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	if ip, ok := ln.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+		d.Log.Warn("serve listens beyond this machine: only the authorized keys stand between the network and the fleet",
+			"listen", ln.Addr().String())
+	}
+	return s, nil
+}
+
+// check fills Deps' defaults and refuses what cannot work.
+func check(cfg Config, d *Deps) error {
+	var errs []error
+	if d.Fleet == nil {
+		errs = append(errs, errors.New("serve: no fleet"))
+	}
+	if d.Audit == nil {
+		errs = append(errs, errors.New("serve: no audit log"))
+	}
+	if cfg.MaxSessions < 1 {
+		errs = append(errs, fmt.Errorf("serve: max_sessions = %d, want at least 1", cfg.MaxSessions))
+	}
+	if cfg.IdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("serve: idle_timeout = %s, want 0 (none) or more", cfg.IdleTimeout))
+	}
+	if d.Fleet != nil && d.Intervals == (policy.Intervals{}) {
+		d.Intervals = d.Fleet.Intervals()
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	return errors.Join(errs...)
+}
+
+// idleSlack is how much longer than IdleTimeout a connection may go without any traffic before it is cut: the
+// session's own idle check (no key pressed) ends it first, with a message; the connection's deadline only catches a
+// dead or stalled link, whose writes never return.
+const idleSlack = time.Minute
+
+// newSSH builds the SSH server: public-key auth only, and the middleware every session passes through, outermost
+// first: track, recover, authorize, logging, limit, need a terminal, console.
+func (s *Server) newSSH(signer gossh.Signer) (*ssh.Server, error) {
+	opts := []ssh.Option{
+		func(srv *ssh.Server) error {
+			srv.AddHostKey(signer)
+			srv.HandshakeTimeout = handshakeTimeout
+			return nil
+		},
+		wish.WithVersion("fleetkey"),
+		wish.WithPublicKeyAuth(s.checkKey), // and no password or keyboard-interactive handler: those are refused
+		wish.WithMiddleware(s.console, s.needTerminal, s.limit, s.logging, s.authorize, s.recover(), s.track),
+	}
+	if s.cfg.IdleTimeout > 0 {
+		opts = append(opts, wish.WithIdleTimeout(s.cfg.IdleTimeout+idleSlack))
+	}
+	return wish.NewServer(opts...)
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// HostKeyFingerprint returns the SHA256 fingerprint of the host key, for users to check on first connection.
+func (s *Server) HostKeyFingerprint() string { return s.hostFP }
+
+// Serve accepts sessions until ctx is cancelled, then stops gracefully: every open console gets a closing line and
+// exits 0, and the server waits for them (at most 30 s) before it closes what remains. It returns nil after a
+// stop, or the error that stopped the listener. Serve is called once.
+func (s *Server) Serve(ctx context.Context) error {
+	s.d.Log.Info("serving the console over ssh", "listen", s.ln.Addr().String(), "host_key", s.hostFP,
+		"keys", len(s.keys), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
+	served := make(chan error, 1)
+	go func() { served <- s.srv.Serve(s.ln) }()
+	select {
+	case err := <-served:
+		s.shutdown()
+		return fmt.Errorf("serve ssh on %s: %w", s.ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	s.shutdown()
+	if err := <-served; err != nil && !errors.Is(err, ssh.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		s.d.Log.Warn("ssh server after stop", "err", err)
+	}
+	s.d.Log.Info("stopped")
+	return nil
+}
+
+// shutdown refuses new sessions, tells the open ones to say goodbye, waits for them (at most s.grace), then closes
+// every connection left, such as clients that keep an idle connection open after their session.
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.closing = true
+	n := len(s.open)
+	s.mu.Unlock()
+	s.d.Log.Info("stopping", "sessions", n)
+	s.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- s.srv.Shutdown(ctx) }()
+	if !waitAll(ctx, &s.running) {
+		s.d.Log.Warn("sessions still open after the grace period; cutting them", "grace", s.grace.String())
+	}
+	_ = s.srv.Close()
+	_ = s.ln.Close() // in case Shutdown ran before Serve had registered it
+	<-shut
+	waitAll(ctx, &s.running)
+}
+
+// waitAll waits for wg until ctx ends; it reports whether wg finished.
+func waitAll(ctx context.Context, wg *sync.WaitGroup) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

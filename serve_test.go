@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// TestServeSIGTERM stops a real `fleetkey serve` process with SIGTERM while two sessions are open: both get the
+// closing line, the process exits 0, the state file is intact and the owner lock is gone, so a local read works.
+func TestServeSIGTERM(t *testing.T) {
+	srv := startServe(t, 4)
+	var outs [2]*bytes.Buffer
+	var sessions [2]*gossh.Session
+	for i := range sessions {
+		c, err := gossh.Dial("tcp", srv.addr, &gossh.ClientConfig{User: "t", Auth: []gossh.AuthMethod{gossh.PublicKeys(srv.signer)},
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = &bytes.Buffer{}
+		s.Stdout = outs[i]
+		if err := s.RequestPty("xterm", 30, 100, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		sessions[i] = s
+	}
+	v, _ := procs.Load(srv.pid)
+	cmd := v.(*exec.Cmd)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range sessions {
+		done := make(chan error, 1)
+		go func() { done <- s.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("session %d still open 10s after SIGTERM", i)
+		}
+		if !strings.Contains(outs[i].String(), "the server is stopping") {
+			t.Errorf("session %d got no closing line; it saw %q", i, tail(outs[i].String()))
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve exited with %v, want 0", err)
+	}
+	data, err := os.ReadFile(filepath.Join(srv.dir, "state.json"))
+	var doc map[string]any
+	if err != nil || json.Unmarshal(data, &doc) != nil {
+		t.Fatalf("state file after the stop: %v, %q", err, data)
+	}
+	t.Setenv("XDG_STATE_HOME", srv.dir)
+	r := runCLI(t, "--config", filepath.Join(srv.dir, "config.toml"), "read", "hq-exec-1")
+	if strings.Contains(r.stderr, "owns") {
+		t.Errorf("after the stop the state is still owned: %s", r.stderr)
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 200 {
+		return s[len(s)-200:]
+	}
+	return s
+}
