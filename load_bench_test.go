@@ -58,12 +58,8 @@ var procs sync.Map
 // its "listening on" line.
 func startServe(b testing.TB, sessions int) serveProc {
 	dir := b.TempDir()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	signer, _ := gossh.NewSignerFromKey(priv)
-	keys := "role=operator " + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " load@test\n"
+	var p serveProc
+	keys := operatorKey(b, &p)
 	writeFileTB(b, filepath.Join(dir, "authorized_keys"), keys)
 	example, err := os.ReadFile("config.example.toml")
 	if err != nil {
@@ -89,7 +85,17 @@ func startServe(b testing.TB, sessions int) serveProc {
 	}
 	go io.Copy(io.Discard, out)
 	addr := strings.Fields(strings.SplitN(line, "listening on ", 2)[1])[0]
-	return serveProc{addr: addr, pid: cmd.Process.Pid, signer: signer, dir: dir}
+	return serveProc{addr: addr, pid: cmd.Process.Pid, signer: p.signer, dir: dir}
+}
+
+// operatorKey makes a key for p and returns its authorized_keys line with the operator role.
+func operatorKey(b testing.TB, p *serveProc) string {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.signer, _ = gossh.NewSignerFromKey(priv)
+	return "role=operator " + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(p.signer.PublicKey()))) + " load@test\n"
 }
 
 // writeHistory gives every vehicle a read a few minutes ago, so every row's countdown ticks during the window.
@@ -127,7 +133,7 @@ type loadClients struct {
 // measures the idle console, not the start-up.
 func (l *loadClients) awaitFirstFrames(b *testing.B, n int) {
 	deadline := time.Now().Add(20 * time.Second)
-	for l.total.Load() < int64(n)*2000 {
+	for l.total.Load() < int64(n)*1000 { // a first frame of even a small fleet is over 1 KB
 		if time.Now().After(deadline) {
 			b.Fatalf("after 20s the sessions had %d bytes; the first frames did not arrive", l.total.Load())
 		}
