@@ -116,21 +116,21 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s is a legacy vehicle: no virtual key is required\n", ui.Clean(v.Name))
 		return 0
 	}
-	if err := ui.WriteQR(stdout, url, printOptions(stdout, *invert)); err != nil {
+	if err := ui.WriteQR(stdout, url, printOptions(g.stdin, stdout, *invert)); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
 }
 
-// printOptions detects how stdout shows colour. NO_COLOR counts when set to any non-empty value (no-color.org), which
+// printOptions detects how stdout shows colour; without colour it asks the terminal on stdin for its background. NO_COLOR counts when set to any non-empty value (no-color.org), which
 // the colour library alone does not do; without colour, the QR's glyphs follow the terminal's background.
-func printOptions(stdout io.Writer, invert bool) ui.PrintOptions {
+func printOptions(stdin *os.File, stdout io.Writer, invert bool) ui.PrintOptions {
 	o := ui.PrintOptions{Profile: colorprofile.Detect(stdout, os.Environ()), DarkBG: true, Invert: invert}
 	if os.Getenv("NO_COLOR") != "" {
 		o.Profile = colorprofile.ASCII
 	}
-	if o.Profile <= colorprofile.ASCII && isTerminal(os.Stdin) && isTerminal(stdout) {
-		o.DarkBG = lipgloss.HasDarkBackground(os.Stdin, stdout.(*os.File))
+	if o.Profile <= colorprofile.ASCII && isTerminal(stdin) && isTerminal(stdout) {
+		o.DarkBG = lipgloss.HasDarkBackground(stdin, stdout.(*os.File))
 	}
 	return o
 }

@@ -52,8 +52,10 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	lines := readLines(g.stdin)
-	r, err := awaitRedirect(flow, cfg.Connect, lines, stdout)
+	// The QR's colours are settled before the answers are read: the background query reads the terminal too.
+	op := operator{out: stdout, qr: printOptions(g.stdin, stdout, false)}
+	op.answers = readLines(g.stdin)
+	r, err := awaitRedirect(flow, cfg.Connect, op)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -62,13 +64,21 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	return onboard(a, r, lines, stdout, stderr)
+	return onboard(a, r, op, stderr)
+}
+
+// operator is the person at the terminal: where fleetkey writes, the lines they type, and how a QR shows there.
+type operator struct {
+	out     io.Writer
+	answers <-chan string
+	qr      ui.PrintOptions
 }
 
 // awaitRedirect shows the link and waits for the first of the listener and a pasted line that is a valid redirect.
-func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, lines <-chan string, w io.Writer) (fleet.Redirect, error) {
+func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator) (fleet.Redirect, error) {
+	w, lines := op.out, op.answers
 	fmt.Fprintln(w, "Open this link, or give it to the vehicle's owner (phone: open it; desktop: scan the QR):")
-	if err := ui.WriteQR(w, flow.URL(), printOptions(w, false)); err != nil {
+	if err := ui.WriteQR(w, flow.URL(), op.qr); err != nil {
 		fmt.Fprintln(w, flow.URL())
 	}
 	fmt.Fprintf(w, "Waiting for the redirect on %s (over SSH: ssh -L with that port),\nor paste the whole redirect URL here and press Enter:\n", cc.RedirectURI)
@@ -125,7 +135,8 @@ func acceptPasted(flow *fleet.ConnectFlow, line string) (fleet.Redirect, error) 
 
 // onboard adds the new user's vehicles and, per vehicle that needs a key, shows its QR and reads it once when the
 // operator says the owner installed the key.
-func onboard(a *app, r fleet.Redirect, lines <-chan string, w, stderr io.Writer) int {
+func onboard(a *app, r fleet.Redirect, op operator, stderr io.Writer) int {
+	w, lines := op.out, op.answers
 	ctx := context.Background()
 	added, err := connector{f: a.fleet}.AddUser(ctx, r.UserID, r.VirtualKeyURL, time.Now())
 	if err != nil {
@@ -139,7 +150,7 @@ func onboard(a *app, r fleet.Redirect, lines <-chan string, w, stderr io.Writer)
 			continue
 		}
 		fmt.Fprintf(w, "\n%s (%s %s %d): install the virtual key\n", ui.Clean(e.Name), ui.Clean(e.Make), ui.Clean(e.Model), e.Year)
-		_ = ui.WriteQR(w, e.KeyURL, printOptions(w, false))
+		_ = ui.WriteQR(w, e.KeyURL, op.qr)
 		fmt.Fprint(w, "Phone: open the link. Desktop: scan the QR. Then check on the car: Settings > Locks.\n"+
 			"Type y when the owner says the key is installed (one read), or n to skip: ")
 		if answer := <-lines; strings.TrimSpace(strings.ToLower(answer)) != "y" {

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -68,16 +67,16 @@ func (c *checker) redirectURI(t table) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	u, err := url.Parse(s)
+	u, fault := checkURL(s)
 	switch {
-	case err == nil && u.User != nil:
-		c.addf(t.key(k), "has credentials in it (user:password@); they must not be in a file")
-	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "":
+	case fault == urlCredentials:
+		c.addf(t.key(k), credentialsMessage)
+	case fault == urlNotAbsolute:
 		c.addf(t.key(k), "%q is not an absolute http(s) URL (like %s)", s, DefaultRedirectURI)
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+	case fault == urlHTTPRemote:
 		c.addf(t.key(k), "%q uses http on a host that is not loopback; the callback listener binds only 127.0.0.1, "+
 			"localhost or [::1] (forward the port with ssh -L from an ops box), or use an https URL", s)
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.RawFragment != "" || s[len(s)-1] == '#':
+	case fault == urlQueryOrFrag:
 		c.addf(t.key(k), "%q has a query or fragment; Connect adds its own query, want a plain URL like %s",
 			s, DefaultRedirectURI)
 	case !validPort(u.Port()):

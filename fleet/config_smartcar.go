@@ -157,6 +157,36 @@ func isEnvName(s string) bool {
 	return s != ""
 }
 
+// urlFault is what is wrong with a URL setting, by the rules every URL in the config follows.
+type urlFault int
+
+const (
+	urlOK          urlFault = iota
+	urlCredentials          // user:password@ in it
+	urlNotAbsolute          // not an absolute http(s) URL
+	urlHTTPRemote           // plain http on a host that is not loopback
+	urlQueryOrFrag          // a query or fragment, even an empty one
+)
+
+// checkURL parses s and finds the first fault of it; u is the parsed URL when the fault is urlOK.
+func checkURL(s string) (u *url.URL, fault urlFault) {
+	u, err := url.Parse(s)
+	switch {
+	case err == nil && u.User != nil:
+		return nil, urlCredentials
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "":
+		return nil, urlNotAbsolute
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, urlHTTPRemote
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.RawFragment != "" || strings.HasSuffix(s, "#"):
+		return nil, urlQueryOrFrag
+	}
+	return u, urlOK
+}
+
+// credentialsMessage is said of any URL setting with user:password@ in it; the value is never repeated.
+const credentialsMessage = "has credentials in it (user:password@); they must not be in a file"
+
 // endpoint checks that k is an absolute https URL without a query; plain http is allowed only on a loopback host,
 // for tests against a local server. example is shown in messages.
 func (c *checker) endpoint(t table, k, example string) (string, bool) {
@@ -164,16 +194,15 @@ func (c *checker) endpoint(t table, k, example string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	u, err := url.Parse(s)
-	switch {
-	case err == nil && u.User != nil:
-		c.addf(t.key(k), "has credentials in it (user:password@); they must not be in a file")
-	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "":
+	switch _, fault := checkURL(s); fault {
+	case urlCredentials:
+		c.addf(t.key(k), credentialsMessage)
+	case urlNotAbsolute:
 		c.addf(t.key(k), "%q is not an absolute https URL (like %s)", s, example)
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+	case urlHTTPRemote:
 		c.addf(t.key(k), "%q uses http, which is allowed only on a loopback host (127.0.0.1, localhost or [::1]) for "+
 			"tests; use https", s)
-	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+	case urlQueryOrFrag:
 		c.addf(t.key(k), "%q has a query or fragment; want a plain URL like %s", s, example)
 	default:
 		return s, true
