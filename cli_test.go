@@ -30,7 +30,7 @@ const (
 
 // listingFields are the fields of `list --json`: a contract with scripts.
 var listingFields = []string{
-	"asleep", "badge", "id", "last_read_at", "make", "model", "name", "next_read_at", "read_allowed", "vin",
+	"asleep", "badge", "id", "last_read_at", "make", "model", "name", "next_read_at", "read_allowed", "state", "vin",
 	"virtual_key_url", "year",
 }
 

@@ -120,7 +120,7 @@ func (f *Fleet) entry(v Vehicle, rec Record) Entry {
 	if v.VIN == "" {
 		v.VIN = rec.VIN
 	}
-	e := Entry{Vehicle: v, Badge: policy.BadgeOf(factsOf(v, rec)), LastRead: later(v.LastReadAt, rec.LastReadAt), Record: rec}
+	e := Entry{Vehicle: v, Badge: policy.BadgeOf(factsOf(v, rec)), LastRead: later(v.LastReadAt, rec.ReadAt()), Record: rec}
 	if e.Badge != policy.Legacy {
 		e.KeyURL = f.cfg.KeyURL(v)
 	}

@@ -17,6 +17,7 @@ type Listing struct {
 	Year          int        `json:"year"`
 	Badge         string     `json:"badge"`
 	Asleep        bool       `json:"asleep"`
+	State         string     `json:"state"` // the Condition: ok, asleep, rate-limited, failing, billing, rejected
 	VirtualKeyURL *string    `json:"virtual_key_url"` // null for legacy vehicles, which need no key
 	LastReadAt    *time.Time `json:"last_read_at"`    // null when never read
 	NextReadAt    *time.Time `json:"next_read_at"`    // null when there is no next read (asleep legacy)
@@ -27,8 +28,10 @@ type Listing struct {
 func ListingOf(e Entry, iv policy.Intervals, now time.Time) Listing {
 	l := Listing{
 		ID: e.ID, VIN: e.VIN, Name: e.Name, Make: e.Make, Model: e.Model, Year: e.Year,
-		Badge: e.Badge.String(), Asleep: e.Asleep, ReadAllowed: e.Allowed(iv, now),
+		Badge: e.Badge.String(), ReadAllowed: e.Allowed(iv, now),
 	}
+	c := e.Condition(now)
+	l.Asleep, l.State = c == Asleep, c.String()
 	if e.KeyURL != "" {
 		u := e.KeyURL
 		l.VirtualKeyURL = &u

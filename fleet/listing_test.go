@@ -104,7 +104,7 @@ func TestListingJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	fields := []string{"asleep", "badge", "id", "last_read_at", "make", "model", "name", "next_read_at", "read_allowed",
+	fields := []string{"asleep", "badge", "id", "last_read_at", "make", "model", "name", "next_read_at", "read_allowed", "state",
 		"vin", "virtual_key_url", "year"}
 	if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, fields) {
 		t.Errorf("JSON of a Listing has fields %q, want exactly %q", keys, fields)

@@ -31,7 +31,7 @@ type entry struct {
 
 // lastRead returns the vehicle's last read: the later of the state's and the config's.
 func (e *entry) lastRead() time.Time {
-	return later(e.rec.LastReadAt, e.t.Vehicle.LastReadAt)
+	return later(e.rec.ReadAt(), e.t.Vehicle.LastReadAt)
 }
 
 // dueFirst orders the waiting heap: the earliest opening gate first, then by id so runs are reproducible.
@@ -112,7 +112,7 @@ func factsOf(v Vehicle, rec Record) policy.Facts {
 // when it never opens by itself (reads stopped, an asleep legacy vehicle). A learned Asleep does not close it: only a
 // read can tell that the vehicle woke.
 func (s *Scheduler) opensAt(v Vehicle, rec Record, now time.Time) (time.Time, bool) {
-	return nextRead(factsOf(v, rec), later(v.LastReadAt, rec.LastReadAt), rec, s.cfg.Intervals, now)
+	return nextRead(factsOf(v, rec), later(v.LastReadAt, rec.ReadAt()), rec, s.cfg.Intervals, now)
 }
 
 // unplace takes e out of its heap; it stays busy if it was. The caller holds s.mu.

@@ -39,6 +39,23 @@ const (
 	transient // 5xx, timeouts, refused connections, and anything not known
 )
 
+// kind returns the Record.ErrorKind of a failed read's verdict ("" for those that say nothing of the vehicle).
+func (v verdict) kind() string {
+	switch v {
+	case vehicleLimited:
+		return kindRateLimited
+	case asleep:
+		return kindAsleep
+	case billing:
+		return kindBilling
+	case badRequest:
+		return kindRejected
+	case transient:
+		return kindFailing
+	}
+	return ""
+}
+
 // judge returns the verdict on a read's error. A vehicle 429 without a Retry-After is taken as transient.
 func judge(err error) verdict {
 	if err == nil {
@@ -99,7 +116,7 @@ func (o outcome) apply(rec Record) Record {
 		rec.NotBefore = later(rec.NotBefore, o.at.Add(backoff(rec.Failures, o.spread)))
 	}
 	if o.err != nil {
-		rec.LastError, rec.LastErrorAt = o.err.Error(), o.at
+		rec.LastError, rec.LastErrorAt, rec.ErrorKind = o.err.Error(), o.at, o.verdict.kind()
 	}
 	return rec.touch(o.at)
 }

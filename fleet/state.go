@@ -14,7 +14,7 @@ import (
 )
 
 // stateVersion is the version of the state format that Save writes. LoadState reads it and every older version.
-const stateVersion = 2
+const stateVersion = 3
 
 // ErrUnsupportedStateVersion is what LoadState wraps when the input has a version this build cannot read,
 // most likely because a newer fleetkey wrote it.
@@ -25,9 +25,13 @@ var ErrUnsupportedStateVersion = errors.New("unsupported state version")
 // A field added here must also get a rule in Record.merge, and a new version of the format when an older
 // fleetkey could not read it.
 type Record struct {
-	// LastReadAt is when a read was last sent: recorded before the request leaves, so a crash cannot hide it.
-	// Zero (and absent from the file) when never read.
+	// LastReadAt is when a read was last sent, or may have been: no earlier than the request left. Zero (and absent
+	// from the file) when never read.
 	LastReadAt time.Time `json:"last_read_at,omitzero"`
+	// ReservedAt is when the gate granted a read that has not ended yet. It is recorded before the request leaves and
+	// counts as a read (see ReadAt), so a crash between the grant and the answer cannot allow a second one. The
+	// read's end moves it into LastReadAt, or clears it when the request provably never left. Zero when none.
+	ReservedAt time.Time `json:"reserved_at,omitzero"`
 	// NotBefore is the earliest next read whatever the rules say: a 429's Retry-After or a backoff.
 	NotBefore time.Time `json:"not_before,omitzero"`
 	// Failures counts consecutive transient failures, for exponential backoff.
@@ -48,7 +52,9 @@ type Record struct {
 	// Stopped says why reads of the vehicle are stopped (billing, a rejected request); "" when they are not.
 	Stopped string `json:"stopped,omitempty"`
 	// LastError is the last read's error and LastErrorAt when it happened. A later Reading.At means it is over.
+	// ErrorKind names its kind (see Condition): "asleep", "rate-limited", "failing", "billing", "rejected", ….
 	LastError   string    `json:"last_error,omitempty"`
+	ErrorKind   string    `json:"error_kind,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	// UpdatedAt is when the record last changed; merge takes every field but the two times above from the later one.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
@@ -66,9 +72,13 @@ func (r Record) LearnedKey() policy.KeyStatus {
 	return k
 }
 
+// ReadAt returns the vehicle's last read as the gate counts it: the later of the last read and a read reserved and
+// not ended (zero when never read).
+func (r Record) ReadAt() time.Time { return later(r.LastReadAt, r.ReservedAt) }
+
 // merge combines two records of one vehicle. LastReadAt and NotBefore take the later time, so a record never goes
 // back in time; every other field comes from the record with the later UpdatedAt, o on a tie (in a Store's Update,
-// o is the new write).
+// o is the new write). ReservedAt is among those: a reservation released by the newer record stays released.
 func (r Record) merge(o Record) Record {
 	out := o
 	if r.UpdatedAt.After(o.UpdatedAt) {
@@ -92,7 +102,7 @@ func (r Record) touch(now time.Time) Record {
 
 // utc returns r with every time in UTC, so equal records save as equal bytes. The Reading is copied, not changed.
 func (r Record) utc() Record {
-	for _, t := range []*time.Time{&r.LastReadAt, &r.NotBefore, &r.KeyAt, &r.VINAt, &r.AsleepAt, &r.LastErrorAt,
+	for _, t := range []*time.Time{&r.LastReadAt, &r.ReservedAt, &r.NotBefore, &r.KeyAt, &r.VINAt, &r.AsleepAt, &r.LastErrorAt,
 		&r.UpdatedAt} {
 		*t = t.UTC()
 	}
@@ -173,7 +183,7 @@ func decodeVehicles(doc stateDoc) (map[string]Record, error) {
 		for id, r := range v1 {
 			vs[id] = Record{LastReadAt: r.LastReadAt}
 		}
-	case stateVersion:
+	case 2, stateVersion: // version 3 added reserved_at and error_kind
 		if err := decodeStrict(doc.Vehicles, &vs); err != nil {
 			return nil, err
 		}
@@ -252,9 +262,9 @@ func (s State) Merge(o State) State {
 	return State{Vehicles: out}
 }
 
-// LastRead returns when vehicle id was last read; zero when never.
+// LastRead returns when vehicle id was last read, a reserved read included; zero when never.
 func (s State) LastRead(id string) time.Time {
-	return s.Vehicles[id].LastReadAt
+	return s.Vehicles[id].ReadAt()
 }
 
 // clone returns a copy of s that shares no map with it; the Vehicles map is never nil.

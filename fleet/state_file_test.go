@@ -93,7 +93,7 @@ func TestStateFileCorrupt(t *testing.T) {
 		{name: "bad json", content: []byte("{not json")},
 		{name: "truncated", content: golden[:len(golden)-10]},
 		{name: "empty file", content: nil}, // we never write one, so it is damage, not "no history"
-		{name: "newer version", content: []byte(`{"version": 3, "vehicles": {}}`)},
+		{name: "newer version", content: []byte(`{"version": 4, "vehicles": {}}`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

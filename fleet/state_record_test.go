@@ -36,6 +36,15 @@ func goldenStateV2() State {
 	return st
 }
 
+// goldenStateV3 is the state that testdata/state/v3.json holds: v2's, with a read in flight and an error's kind.
+func goldenStateV3() State {
+	st := goldenStateV2()
+	r := st.Vehicles["d-full"]
+	r.ReservedAt, r.ErrorKind = r.UpdatedAt, "billing"
+	st.Vehicles["d-full"] = r
+	return st
+}
+
 func TestLoadStateVersions(t *testing.T) {
 	tests := []struct {
 		name, file string
@@ -43,6 +52,7 @@ func TestLoadStateVersions(t *testing.T) {
 	}{
 		{name: "version 1", file: "v1.json", want: goldenState()},
 		{name: "version 2", file: "v2.json", want: goldenStateV2()},
+		{name: "version 3", file: "v3.json", want: goldenStateV3()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +69,7 @@ func TestLoadStateVersions(t *testing.T) {
 	}
 }
 
-func TestLoadStateV1SavesAsV2(t *testing.T) {
+func TestLoadStateV1SavesAsCurrent(t *testing.T) {
 	st, err := LoadState(strings.NewReader(`{"version": 1, "vehicles": {"a": {"last_read_at": "2025-03-01T12:00:00Z"}}}`))
 	if err != nil {
 		t.Fatalf("LoadState(v1) error = %v", err)
@@ -68,7 +78,7 @@ func TestLoadStateV1SavesAsV2(t *testing.T) {
 	if err := st.Save(&buf); err != nil {
 		t.Fatalf("Save() error = %v", err)
 	}
-	if want := `"version": 2`; !strings.Contains(buf.String(), want) {
+	if want := `"version": 3`; !strings.Contains(buf.String(), want) {
 		t.Errorf("Save(LoadState(v1)) =\n%s\nwant it to contain %s", buf.String(), want)
 	}
 }

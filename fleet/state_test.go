@@ -58,12 +58,12 @@ func goldenState() State {
 }
 
 func TestStateSaveGolden(t *testing.T) {
-	want, err := os.ReadFile(filepath.Join("testdata", "state", "v2.json"))
+	want, err := os.ReadFile(filepath.Join("testdata", "state", "v3.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	if err := goldenStateV2().Save(&got); err != nil {
+	if err := goldenStateV3().Save(&got); err != nil {
 		t.Fatalf("Save() error = %v", err)
 	}
 	if got.String() != string(want) {
@@ -72,7 +72,7 @@ func TestStateSaveGolden(t *testing.T) {
 	// Maps iterate in random order: saving again must still give the same bytes.
 	for range 20 {
 		var again bytes.Buffer
-		if err := goldenStateV2().Save(&again); err != nil || !bytes.Equal(again.Bytes(), got.Bytes()) {
+		if err := goldenStateV3().Save(&again); err != nil || !bytes.Equal(again.Bytes(), got.Bytes()) {
 			t.Fatalf("Save() is not stable: second output =\n%s", again.String())
 		}
 	}
@@ -83,7 +83,7 @@ func TestStateRoundTrip(t *testing.T) {
 		name string
 		in   State
 	}{
-		{name: "golden", in: goldenStateV2()},
+		{name: "golden", in: goldenStateV3()},
 		{name: "every field", in: State{Vehicles: map[string]Record{"x": fullRecord()}}},
 		{name: "empty", in: State{}},
 		{name: "nanoseconds and zones", in: states("x", stateBase.Add(time.Nanosecond).In(time.FixedZone("A", -7*3600)))},
@@ -120,7 +120,7 @@ func TestLoadStateRejects(t *testing.T) {
 		{name: "not json", in: "last_read_at = 2025", want: "invalid character"},
 		{name: "null", in: "null", want: "missing version"},
 		{name: "missing version", in: `{"vehicles": {}}`, want: "missing version"},
-		{name: "newer version", in: `{"version": 3, "vehicles": {}}`, want: "unsupported state version 3"},
+		{name: "newer version", in: `{"version": 4, "vehicles": {}}`, want: "unsupported state version 4"},
 		{name: "v2 field in v1", in: `{"version": 1, "vehicles": {"a": {"failures": 1}}}`, want: `unknown field "failures"`},
 		{name: "unknown key status", in: `{"version": 2, "vehicles": {"a": {"key": "paired"}}}`, want: `"paired"`},
 		{name: "negative failures", in: `{"version": 2, "vehicles": {"a": {"failures": -1}}}`, want: "negative failures"},
