@@ -17,7 +17,7 @@ type Listing struct {
 	Year          int        `json:"year"`
 	Badge         string     `json:"badge"`
 	Asleep        bool       `json:"asleep"`
-	State         string     `json:"state"` // the Condition: ok, asleep, rate-limited, failing, billing, rejected
+	State         string     `json:"state"`           // the Condition: ok, asleep, rate-limited, failing, billing, rejected
 	VirtualKeyURL *string    `json:"virtual_key_url"` // null for legacy vehicles, which need no key
 	LastReadAt    *time.Time `json:"last_read_at"`    // null when never read
 	NextReadAt    *time.Time `json:"next_read_at"`    // null when there is no next read (asleep legacy)
