@@ -184,4 +184,32 @@ type Change struct {
 	BucketLimited bool
 	// PausedUntil is set while every request waits (the app-wide limit was hit, or the credential was refused).
 	PausedUntil time.Time
+	// Unsaved says the entry holds an answer that the state store failed to save: the vehicle is held from every
+	// read until it is saved.
+	Unsaved bool
+	// Health is the scheduler's trouble as a whole, for the header (zero when there is none). Each change of a
+	// live fleet carries the latest.
+	Health Health
+}
+
+// Health is what stops or holds a live fleet's reads as a whole, beyond one vehicle.
+type Health struct {
+	// CredentialsRefused: the API refused the application credential; no read is sent until it is accepted again.
+	CredentialsRefused bool
+	// Unreachable: the API could not be reached (nothing was sent); reads wait for RetryAt.
+	Unreachable bool
+	// RetryAt is when the credential or the connection is tried again by itself (Retry tries at once).
+	RetryAt time.Time
+	// Unsaved counts answers that the state store failed to save; those vehicles are held until they are saved.
+	Unsaved int
+	// Err is the error behind the trouble; nil when there is none.
+	Err error
+}
+
+// Retry tries at once what the scheduler retries on a backoff: a refused credential, an unreachable API, answers
+// not yet saved. It is a no-op for the config source.
+func (f *Fleet) Retry() {
+	if f.sched != nil {
+		f.sched.Kick()
+	}
 }
