@@ -39,7 +39,7 @@ type Config struct {
 	APIBase      string           // default DefaultAPIBase
 	TokenURL     string           // default DefaultTokenURL
 	UnitSystem   string           // Metric (default) or Imperial
-	HTTP         *http.Client     // default: a client with DefaultTimeout
+	HTTP         *http.Client     // default: a client with DefaultTimeout; its redirect policy is replaced by none
 	Now          func() time.Time // clock for token expiry and Retry-After dates; default time.Now
 	MaxBody      int64            // largest response body read, default DefaultMaxBody; a larger one is an error
 	// MaxSignalPages bounds the requests one Signals call makes when the answer is paged (default
@@ -49,8 +49,9 @@ type Config struct {
 
 // Client is a Smartcar v3 client. It is safe for concurrent use; all callers share one application token, which
 // is renewed 5 minutes before it expires (at half-life when it lives 10 minutes or less) by one request at a time.
-// A 401 answer drops the token and the request is sent once more with a new one; a second 401 is an error matching
-// ErrAuthentication that says the credential is refused.
+// A 401 answer drops the token. A listing is then sent once more with a new one (a second 401 is an error matching
+// ErrAuthentication that says the credential is refused); a read is not (see Signals). It never follows a redirect:
+// a 3xx answer is an error matching ErrRedirect.
 type Client struct {
 	cfg  Config
 	base *url.URL // APIBase, without a trailing slash
@@ -78,9 +79,12 @@ func withDefaults(cfg Config) Config {
 	if cfg.UnitSystem == "" {
 		cfg.UnitSystem = Metric
 	}
-	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: DefaultTimeout}
+	hc := http.Client{Timeout: DefaultTimeout}
+	if cfg.HTTP != nil {
+		hc = *cfg.HTTP // a copy: the caller's client keeps its own redirect policy
 	}
+	hc.CheckRedirect = noRedirects
+	cfg.HTTP = &hc
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -92,6 +96,10 @@ func withDefaults(cfg Config) Config {
 	}
 	return cfg
 }
+
+// noRedirects makes the client return a 3xx as the answer: following one could send the client secret or the bearer
+// token to another host, store a foreign answer as a read, or turn one read into many.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // validate checks cfg (with defaults applied) and returns the parsed API base.
 func validate(cfg Config) (*url.URL, error) {

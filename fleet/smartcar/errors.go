@@ -23,6 +23,10 @@ var (
 	ErrTokenRefused       = errors.New("smartcar token request refused")             // token endpoint 400/401
 	ErrNetwork            = errors.New("smartcar unreachable")                       // refused connection, timeout, reset
 	ErrBodyTooLarge       = errors.New("smartcar response body over the size limit") // see Config.MaxBody
+	ErrRedirect           = errors.New("smartcar answered with a redirect")          // any 3xx: never followed
+	// ErrNotSent: the request provably never reached the network (no token held, a refused dial, a failed TLS
+	// handshake), so it cannot have spent anything. A request that may have been sent never matches it.
+	ErrNotSent = errors.New("request not sent")
 )
 
 // APIError is an error answer of the v3 API: one item of a JSON:API errors[] body (the first, when a non-2xx answer
@@ -97,6 +101,8 @@ func (e *APIError) Is(target error) bool {
 		return code == "VIRTUAL_KEY_REQUIRED"
 	case ErrServer:
 		return (st >= 500 && typ != "COMPATIBILITY") || typ == "SERVER" || typ == "UPSTREAM"
+	case ErrRedirect:
+		return e.HTTPStatus/100 == 3
 	}
 	return false
 }
@@ -126,7 +132,8 @@ func (e *TokenError) Error() string {
 	return b.String()
 }
 
-// Is matches ErrTokenRefused for 400 and 401 (and any invalid_client), ErrRateLimitApp for 429, ErrServer for 5xx.
+// Is matches ErrTokenRefused for 400 and 401 (and any invalid_client), ErrRateLimitApp for 429, ErrServer for 5xx,
+// ErrRedirect for 3xx.
 func (e *TokenError) Is(target error) bool {
 	switch target {
 	case ErrTokenRefused:
@@ -136,6 +143,8 @@ func (e *TokenError) Is(target error) bool {
 		return e.HTTPStatus == http.StatusTooManyRequests
 	case ErrServer:
 		return e.HTTPStatus >= 500
+	case ErrRedirect:
+		return e.HTTPStatus/100 == 3
 	}
 	return false
 }

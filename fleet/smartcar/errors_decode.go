@@ -3,6 +3,8 @@ package smartcar
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,6 +88,8 @@ func genericDetail(a answer) string {
 	switch {
 	case a.tooLarge:
 		return "error body over the size limit, not read"
+	case a.status/100 == 3:
+		return "redirect, not followed"
 	case len(bytes.TrimSpace(a.body)) == 0:
 		return "empty error body"
 	}
@@ -133,23 +137,27 @@ func requestID(h http.Header) string {
 	return firstOf(h.Get("Sc-Request-Id"), h.Get("X-Request-Id"))
 }
 
-// retryAfter parses a Retry-After value: delay seconds or an HTTP date (relative to now). Missing, unparsable and
-// past values are 0; values beyond maxRetryAfter are capped.
+// retryAfter parses a Retry-After value: delay seconds (also as a decimal, "1e9", or an integer too large for int64)
+// or an HTTP date (relative to now). Missing, unparsable, negative and past values are 0; values beyond
+// maxRetryAfter, infinity included, are capped there: a long hold, never a shorter one.
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs > int64(maxRetryAfter/time.Second) {
+	if secs, err := strconv.ParseFloat(v, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case !(secs > 0): // NaN, zero, negative
+			return 0
+		case secs >= maxRetryAfter.Seconds():
 			return maxRetryAfter
 		}
-		d = time.Duration(secs) * time.Second
-	} else if at, err := http.ParseTime(v); err == nil {
-		d = at.Sub(now)
+		return time.Duration(math.Ceil(secs * float64(time.Second)))
 	}
-	return min(max(d, 0), maxRetryAfter)
+	if at, err := http.ParseTime(v); err == nil {
+		return min(max(at.Sub(now), 0), maxRetryAfter)
+	}
+	return 0
 }
 
 // clean makes server-given text safe to show: the client secret and the held token are redacted, control characters

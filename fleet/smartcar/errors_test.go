@@ -100,7 +100,7 @@ func TestAPIErrors(t *testing.T) {
 				}
 				writeJSON(w, tt.status, tt.body)
 			})
-			_, err := srv.client(t).Signals(context.Background(), "vehicle-1", "user-1")
+			_, err := readSignals(srv.client(t), context.Background(), "vehicle-1", "user-1")
 			for _, s := range sentinels {
 				if got, want := errors.Is(err, s), slices.Contains(tt.wantIs, s); got != want {
 					t.Errorf("errors.Is(%v, %v) = %t, want %t", err, s, got, want)
@@ -129,7 +129,7 @@ func TestErrorsNeverLeakSecrets(t *testing.T) {
 			leak + `","suggestedUserMessage":"` + leak + `","resolution":{"type":"X","url":"https://x/` + leak + `"}}]}`
 		writeJSON(w, 429, body)
 	})
-	_, err := srv.client(t).Signals(context.Background(), "vehicle-1", "user-1")
+	_, err := readSignals(srv.client(t), context.Background(), "vehicle-1", "user-1")
 	assertNoSecrets(t, err)
 	var e *APIError
 	if !errors.As(err, &e) || !strings.Contains(e.Detail, "[redacted]") {
@@ -153,12 +153,17 @@ func TestRetryAfter(t *testing.T) {
 		{"zero", "0", 0},
 		{"negative", "-1", 0},
 		{"not a number or date", "soon", 0},
-		{"fractional seconds are not valid", "1.5", 0},
+		{"fractional seconds round up", "1.5", 1500 * time.Millisecond},
+		{"a decimal exponent is a long hold", "1e9", maxRetryAfter},
+		{"infinity is a long hold", "Inf", maxRetryAfter},
+		{"NaN is not a wait", "NaN", 0},
+		{"a small exponent", "1.2e2", 120 * time.Second},
 		{"HTTP date ahead", t0.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{"HTTP date past", t0.Add(-time.Hour).Format(http.TimeFormat), 0},
 		{"HTTP date far ahead is capped", t0.AddDate(5, 0, 0).Format(http.TimeFormat), maxRetryAfter},
 		{"huge seconds are capped", "99999999999999999", maxRetryAfter},
-		{"seconds beyond int64 are not valid", "999999999999999999999", 0},
+		{"seconds beyond int64 are capped, never shortened", "999999999999999999999", maxRetryAfter},
+		{"seconds far beyond float64 are capped", strings.Repeat("9", 400), maxRetryAfter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package smartcar
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +16,14 @@ const (
 	testClientID = "client_0c1d2e3f"
 	testSecret   = "s3cret-7c1f-DO-NOT-LEAK"
 )
+
+// readSignals reads a vehicle's signals as the fleet does: Ready, then Signals.
+func readSignals(c *Client, ctx context.Context, vehicleID, userID string) (Signals, error) {
+	if err := c.Ready(ctx); err != nil {
+		return Signals{}, err
+	}
+	return c.Signals(ctx, vehicleID, userID)
+}
 
 // t0 is the fixed start of every test clock.
 var t0 = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)

@@ -18,7 +18,7 @@ type Signals struct {
 	Signals []Signal    // in the order sent; each judged by its own Status
 	Errors  []*APIError // errors[] items that came with the 200 (e.g. VIRTUAL_KEY_REQUIRED), HTTPStatus 200
 	// Pages is the number of pages asked for: 1 unless the answer was paged and links.next was followed. Each page
-	// is one request, or two when a 401 made the client renew its token and send it again.
+	// is one request.
 	Pages int
 	// Incomplete is set when the answer said there was more (links.next or meta.totalCount) than was fetched.
 	Incomplete bool
@@ -40,8 +40,14 @@ func (s Signals) Find(code string) (Signal, bool) {
 // A read is normally one request. If the answer is paged (links.next present), the next page is fetched with the
 // paging parameters (page, pageSize) of links.next applied to this same URL — the token never goes to a host or path
 // named by the response — up to Config.MaxSignalPages requests in all; Pages says how many were made. An error on a
-// later page returns the signals gathered so far together with the error. A 401 answer is sent once more with a new
-// token (see Client). Both ids are required: without them no request is sent and the error matches ErrValidation.
+// later page returns the signals gathered so far together with the error.
+//
+// Signals sends only with the token already held: call Ready first. It never waits for the token endpoint, so a
+// caller that records the read's time just before calling it records a time no earlier than the send; without a
+// held token it sends nothing and returns an error matching ErrNotSent, as it does for a refused dial or a failed
+// TLS handshake. A 401 drops the token and is returned (matching ErrAuthentication), never sent again: the next read
+// goes through its caller's gate. Both ids are required: without them no request is sent and the error matches
+// ErrValidation.
 func (c *Client) Signals(ctx context.Context, vehicleID, userID string) (Signals, error) {
 	if vehicleID == "" || userID == "" {
 		return Signals{}, fmt.Errorf("%w: read signals needs a vehicle id and a user id (vehicle %q, user %q)",
@@ -53,7 +59,7 @@ func (c *Client) Signals(ctx context.Context, vehicleID, userID string) (Signals
 	var out Signals
 	for {
 		asked[query] = true
-		a, err := c.get(ctx, c.endpoint(query, "vehicles", vehicleID, "signals"), hdr)
+		a, err := c.getHeld(ctx, c.endpoint(query, "vehicles", vehicleID, "signals"), hdr)
 		out.Pages++
 		if err != nil {
 			return out, fmt.Errorf("read signals of vehicle %s, page %d: %w", vehicleID, out.Pages, err)

@@ -54,7 +54,7 @@ func TestSignalsRequest(t *testing.T) {
 				writeJSON(w, 200, `{"data":[],"meta":{"totalCount":0}}`)
 			})
 			c := srv.client(t, func(cfg *Config) { cfg.UnitSystem = tt.units })
-			got, err := c.Signals(context.Background(), "veh/1", "user-1")
+			got, err := readSignals(c, context.Background(), "veh/1", "user-1")
 			if err != nil || len(got.Signals) != 0 || got.Pages != 1 || got.Incomplete {
 				t.Fatalf("Signals() on an empty store = %+v, %v, want no signals in 1 page, nil", got, err)
 			}
@@ -88,7 +88,7 @@ func TestSignalsNeedIDs(t *testing.T) {
 
 func TestSignalsDecode(t *testing.T) {
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, signalsDoc) })
-	got, err := srv.client(t).Signals(context.Background(), "v", "user-1")
+	got, err := readSignals(srv.client(t), context.Background(), "v", "user-1")
 	if err != nil {
 		t.Fatalf("Signals() = %v, want nil", err)
 	}
@@ -210,7 +210,7 @@ func TestSignalsMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tt.body) })
-			got, err := srv.client(t).Signals(context.Background(), "v", "u")
+			got, err := readSignals(srv.client(t), context.Background(), "v", "u")
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("Signals() = %v, want %v", err, tt.wantErr)
 			}
@@ -268,7 +268,7 @@ func TestSignalsPaging(t *testing.T) {
 				queries = append(queries, r.URL.RawQuery)
 				writeJSON(w, 200, page("code-"+url.QueryEscape(r.URL.RawQuery), tt.next(len(queries)), tt.total))
 			})
-			got, err := srv.client(t, func(cfg *Config) { cfg.MaxSignalPages = tt.maxPages }).Signals(context.Background(), "v", "u")
+			got, err := readSignals(srv.client(t, func(cfg *Config) { cfg.MaxSignalPages = tt.maxPages }), context.Background(), "v", "u")
 			if err != nil || got.Pages != tt.wantPages || len(got.Signals) != tt.wantPages || got.Incomplete != tt.incomplete {
 				t.Fatalf("Signals() = %d pages, %d signals, incomplete %t, %v; want %d, %d, %t, nil",
 					got.Pages, len(got.Signals), got.Incomplete, err, tt.wantPages, tt.wantPages, tt.incomplete)
@@ -289,7 +289,7 @@ func TestSignalsLaterPageError(t *testing.T) {
 		}
 		writeJSON(w, 200, `{"data":[{"attributes":{"code":"a","status":{"value":"SUCCESS"}}}],"links":{"next":"?page=2"}}`)
 	})
-	got, err := srv.client(t).Signals(context.Background(), "v", "u")
+	got, err := readSignals(srv.client(t), context.Background(), "v", "u")
 	var e *APIError
 	if !errors.Is(err, ErrRateLimitVehicle) || !errors.As(err, &e) || e.RetryAfter != 7*time.Second {
 		t.Fatalf("Signals() = %v, want ErrRateLimitVehicle with Retry-After 7s", err)

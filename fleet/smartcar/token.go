@@ -29,6 +29,7 @@ type tokenState struct {
 	value   string
 	prev    string // the token before value, still redacted from errors
 	renewAt time.Time
+	expires time.Time  // when value stops being valid
 	call    *tokenCall // the request in flight, nil when none
 	onWait  func()     // test hook: called when a caller starts waiting for a token request
 }
@@ -69,6 +70,26 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	}
 }
 
+// Ready makes sure the client holds a valid application token, requesting one when none is held or the held one is
+// due for renewal, so that the reads that follow send at once (see Signals). It sends nothing to the vehicle API.
+// An error says no read can be sent now: the token endpoint refused the credential (ErrTokenRefused) or could not
+// be reached.
+func (c *Client) Ready(ctx context.Context) error {
+	_, err := c.token(ctx)
+	return err
+}
+
+// heldToken returns the held token while it is valid, without requesting one.
+func (c *Client) heldToken() (string, bool) {
+	t := &c.tok
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.value == "" || !c.cfg.Now().Before(t.expires) {
+		return "", false
+	}
+	return t.value, true
+}
+
 // invalidate drops value if it is still the held token, so the next caller requests a new one.
 func (c *Client) invalidate(value string) {
 	c.tok.mu.Lock()
@@ -92,7 +113,7 @@ func (c *Client) fetchToken(ctx context.Context, call *tokenCall) {
 		if t.value != "" {
 			t.prev = t.value
 		}
-		t.value, t.renewAt = value, sent.Add(renewAfter(ttl))
+		t.value, t.renewAt, t.expires = value, sent.Add(renewAfter(ttl)), sent.Add(ttl)
 	}
 	t.mu.Unlock()
 	call.value, call.err = value, err

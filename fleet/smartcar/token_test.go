@@ -217,7 +217,7 @@ func TestTokenRefusedForWrongSecret(t *testing.T) {
 	srv := newTestServer(t, nil)
 	const wrong = "wrong-secret-LEAKCHECK"
 	c := srv.client(t, func(cfg *Config) { cfg.ClientSecret = wrong })
-	_, err := c.Signals(context.Background(), "vehicle-1", "user-1")
+	_, err := readSignals(c, context.Background(), "vehicle-1", "user-1")
 	if !errors.Is(err, ErrTokenRefused) {
 		t.Fatalf("Signals() with a wrong secret = %v, want ErrTokenRefused", err)
 	}

@@ -40,13 +40,36 @@ func TestUnauthorizedTwiceIsRefused(t *testing.T) {
 		// A server that echoes the token must not get it into the error.
 		writeJSON(w, 401, jsonAPIError(401, "AUTHENTICATION", "INVALID_TOKEN", "token "+bearer(r)+" refused"))
 	})
-	_, err := srv.client(t).Signals(context.Background(), "vehicle-1", "user-1")
+	_, err := srv.client(t).Connections(context.Background(), ConnectionFilter{})
 	if !errors.Is(err, ErrAuthentication) || !strings.Contains(err.Error(), "refused the application credential") {
-		t.Fatalf("Signals() after two 401s = %v, want ErrAuthentication saying the credential is refused", err)
+		t.Fatalf("Connections() after two 401s = %v, want ErrAuthentication saying the credential is refused", err)
 	}
 	assertNoSecrets(t, err)
 	if tokens, api := srv.counts(); tokens != 2 || api != 2 {
 		t.Errorf("token, API requests = %d, %d, want 2, 2 (renew once, then stop)", tokens, api)
+	}
+}
+
+// A read answered 401 is never sent again: the resend would go out after the read's time was recorded, and would
+// be a second read. The token is dropped, so the next Ready asks for a new one.
+func TestUnauthorizedReadIsNotResent(t *testing.T) {
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 401, jsonAPIError(401, "AUTHENTICATION", "INVALID_TOKEN", "token "+bearer(r)+" refused"))
+	})
+	c := srv.client(t)
+	_, err := readSignals(c, context.Background(), "vehicle-1", "user-1")
+	if !errors.Is(err, ErrAuthentication) || errors.Is(err, ErrNotSent) {
+		t.Fatalf("Signals() answered 401 = %v, want ErrAuthentication, not ErrNotSent", err)
+	}
+	assertNoSecrets(t, err)
+	if tokens, api := srv.counts(); tokens != 1 || api != 1 {
+		t.Errorf("token, API requests = %d, %d, want 1, 1 (no resend)", tokens, api)
+	}
+	if _, err := c.Signals(context.Background(), "vehicle-1", "user-1"); !errors.Is(err, ErrNotSent) {
+		t.Errorf("Signals() after the 401 without Ready = %v, want ErrNotSent (the token was dropped)", err)
+	}
+	if _, api := srv.counts(); api != 1 {
+		t.Errorf("API requests = %d after a read with no token, want still 1", api)
 	}
 }
 
@@ -155,7 +178,7 @@ func TestNetworkErrors(t *testing.T) {
 			if _, err := c.token(context.Background()); err != nil { // the token first, so only the API call fails
 				t.Fatalf("token() = %v, want nil", err)
 			}
-			_, err := c.Signals(ctx, "vehicle-1", "user-1")
+			_, err := readSignals(c, ctx, "vehicle-1", "user-1")
 			for _, want := range tt.wantIs {
 				if !errors.Is(err, want) {
 					t.Errorf("Signals() = %v, want it to match %v", err, want)
