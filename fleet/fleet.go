@@ -45,6 +45,9 @@ func nextRead(f policy.Facts, last time.Time, rec Record, iv policy.Intervals, n
 	if !ok {
 		return time.Time{}, false
 	}
+	if !rec.ReservedAt.IsZero() { // a read not ended counts from its recorded time, even one ahead of now
+		at = later(at, rec.ReservedAt.Add(iv.Of(policy.BadgeOf(f))))
+	}
 	return later(at, rec.NotBefore), true
 }
 

@@ -56,8 +56,19 @@ func (a *SmartcarAPI) ListRequests(n int) int {
 	return max(1, (n+smartcar.ConnectionsPageSize-1)/smartcar.ConnectionsPageSize)
 }
 
+// Prepare gets the application token, so that reads send at once.
+func (a *SmartcarAPI) Prepare(ctx context.Context) error {
+	if err := a.client.Ready(ctx); err != nil {
+		return kindOf(err)
+	}
+	return nil
+}
+
 // Read makes one GET /signals call and judges each signal by its own status.
 func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (Reading, error) {
+	if by, ok := SendBy(ctx); ok {
+		ctx = smartcar.WithSendBy(ctx, by)
+	}
 	sig, err := a.client.Signals(ctx, v.ID, v.UserID)
 	if err != nil {
 		return Reading{}, kindOf(err)
@@ -94,8 +105,17 @@ func kindOf(err error) error {
 	if errors.As(err, &ae) && ae.RetryAfter > 0 {
 		err = retryAfterError{err, ae.RetryAfter}
 	}
+	if errors.Is(err, smartcar.ErrNotSent) {
+		err = notSentError{err}
+	}
 	return fmt.Errorf("%w: %w", kind, err)
 }
+
+// notSentError marks an error of a request that never reached the network with ErrNotSent.
+type notSentError struct{ error }
+
+func (e notSentError) Is(target error) bool { return target == ErrNotSent }
+func (e notSentError) Unwrap() error        { return e.error }
 
 // retryAfterError carries a 429's Retry-After to RetryAfter.
 type retryAfterError struct {

@@ -113,7 +113,8 @@ func (f *Fleet) Changes(ctx context.Context) <-chan Change {
 }
 
 func (f *Fleet) changeOf(u Update) Change {
-	c := Change{Err: u.Err, BucketLimited: u.BucketLimited, PausedUntil: u.PausedUntil}
+	c := Change{Err: u.Err, BucketLimited: u.BucketLimited, PausedUntil: u.PausedUntil, Unsaved: u.Unsaved,
+		Health: u.Health}
 	if v, ok := f.byID(u.ID); ok {
 		if v.VIN == "" && u.Record.VIN != "" {
 			v = f.relearn(u.ID, u.Record)

@@ -82,6 +82,11 @@ type Update struct {
 	// PausedUntil is when requests resume after an app-wide 429 or a failing state store; zero or past when they
 	// are not paused.
 	PausedUntil time.Time
+	// Unsaved says the vehicle's answer is kept in memory only, because the store failed to save it: the vehicle is
+	// held from reads until it is saved.
+	Unsaved bool
+	// Health is the scheduler's trouble as a whole at the time of the update.
+	Health Health
 }
 
 // SchedulerStatus is a snapshot of the scheduler, for the UI's status line.
@@ -92,7 +97,8 @@ type SchedulerStatus struct {
 	NextToken          time.Time // when a token is there: now when one is
 	BucketLimited      bool      // allowed vehicles wait for a token
 	PausedUntil        time.Time // zero when not paused
-	CredentialsRefused bool      // nothing is read until SetTargets or Kick
+	CredentialsRefused bool      // nothing is read until the credential is accepted again (see Health)
+	Health             Health    // what stops or holds reads as a whole
 	Err                error     // the last scheduler-wide error; nil when none
 	InFlight           int       // reads sent and not answered
 	Ready              int       // vehicles allowed now, waiting for a token or a free slot
@@ -124,14 +130,19 @@ type Scheduler struct {
 	ready       entryHeap // gate open, by last read: the oldest data goes first
 	bucket      bucket
 	inflight    int
-	limited     bool      // ready vehicles wait for a token
-	pausedUntil time.Time // no request before this
-	appFailures int       // consecutive app-wide 429s, for the pause's backoff
-	credRefused bool
-	lastErr     error  // the last scheduler-wide error
-	steps       uint64 // Steps so far; entry.step is the one that last started the entry
-	seq         uint64 // counts changes of pausedUntil, credRefused and lastErr
-	toldSeq     uint64 // seq and limited as last published
+	limited     bool              // ready vehicles wait for a token
+	pausedUntil time.Time         // no request before this
+	appFailures int               // consecutive app-wide 429s, for the pause's backoff
+	credRefused bool              // the credential is refused: nothing is sent until a Prepare succeeds
+	unreachable bool              // the API could not be reached: nothing is sent until retryAt
+	troubles    int               // consecutive refusals or unreachable tries, for the retry's backoff
+	retryAt     time.Time         // when Step tries Prepare again while credRefused or unreachable
+	unsaved     map[string]*entry // entries whose answers the store failed to save, held until saved
+	saveAt      time.Time         // when Step tries to save them again
+	lastErr     error             // the last scheduler-wide error
+	steps       uint64            // Steps so far; entry.step is the one that last started the entry
+	seq         uint64            // counts changes of pausedUntil, credRefused and lastErr
+	toldSeq     uint64            // seq and limited as last published
 	toldLimited bool
 }
 
@@ -144,6 +155,7 @@ func NewScheduler(cfg SchedulerConfig, store Store, api API) *Scheduler {
 		wakeC:   make(chan struct{}, 1),
 		subs:    map[*subscriber]struct{}{},
 		entries: map[string]*entry{},
+		unsaved: map[string]*entry{},
 		waiting: entryHeap{less: dueFirst},
 		ready:   entryHeap{less: oldestFirst},
 		bucket:  newBucket(cfg.BucketSize, cfg.RefillPerMinute),
@@ -151,13 +163,16 @@ func NewScheduler(cfg SchedulerConfig, store Store, api API) *Scheduler {
 }
 
 // SetTargets replaces the vehicles the scheduler may read, loading their records from the store; a vehicle that
-// is no longer a target is no longer read (a read in flight still ends and is recorded). It also lifts a pause for a
-// refused credential. Vehicles are scheduled at the next Step. A store that cannot be loaded is reported as the
-// scheduler's error; every read still re-checks the gate against the store before it is sent.
+// is no longer a target is no longer read (a read in flight still ends and is recorded). A refused credential is
+// tried again at the next Step. Vehicles are scheduled at the next Step. A store that cannot be loaded is reported
+// as the scheduler's error; every read still re-checks the gate against the store before it is sent.
 func (s *Scheduler) SetTargets(ts []Target) {
 	st, err := s.store.Load()
 	s.mu.Lock()
-	s.credRefused, s.lastErr = false, err
+	s.retryAt = time.Time{}
+	if err != nil {
+		s.lastErr = err
+	}
 	s.seq++
 	next := make(map[string]*entry, len(ts))
 	for _, t := range ts {
@@ -187,15 +202,12 @@ func (s *Scheduler) SetTargets(ts []Target) {
 	s.wake()
 }
 
-// Kick wakes Run and lifts a pause for a refused credential (the user says it is fixed).
+// Kick wakes Run and makes the next Step try at once what waits on a backoff: a refused credential, an unreachable
+// API, answers not saved (the user says it is fixed).
 func (s *Scheduler) Kick() {
 	s.mu.Lock()
-	if s.credRefused {
-		s.credRefused, s.lastErr = false, nil
-		s.seq++
-	}
+	s.retryAt, s.saveAt = time.Time{}, time.Time{}
 	s.mu.Unlock()
-	s.publishState()
 	s.wake()
 }
 
@@ -209,7 +221,7 @@ func (s *Scheduler) Status(now time.Time) SchedulerStatus {
 	st := SchedulerStatus{
 		Vehicles: len(s.entries), Tokens: s.bucket.tokens(now), BucketSize: s.bucket.size,
 		NextToken: s.bucket.nextToken(now), BucketLimited: s.limited, CredentialsRefused: s.credRefused,
-		Err: s.lastErr, InFlight: s.inflight, Ready: s.ready.Len(),
+		Health: s.health(), Err: s.lastErr, InFlight: s.inflight, Ready: s.ready.Len(),
 	}
 	if s.pausedUntil.After(now) {
 		st.PausedUntil = s.pausedUntil

@@ -27,6 +27,7 @@ type entry struct {
 	step    uint64    // the Step that last started a read of it
 	started time.Time // when that read started
 	removed bool      // no longer a target
+	pending []outcome // answers the store failed to save, oldest first: the entry is held until they are
 }
 
 // lastRead returns the vehicle's last read: the later of the state's and the config's.
@@ -129,12 +130,16 @@ func (s *Scheduler) unplace(e *entry) {
 }
 
 // schedule places e by its record at now: in the waiting heap at its gate's opening plus jitter when its badge is
-// read automatically, else nowhere. A busy or removed entry is left alone. The caller holds s.mu.
+// read automatically, else nowhere. A busy or removed entry is left alone; one holding unsaved answers is placed
+// nowhere until they are saved. The caller holds s.mu.
 func (s *Scheduler) schedule(e *entry, now time.Time) {
 	if e.removed || e.at == busy {
 		return
 	}
 	s.unplace(e)
+	if len(e.pending) > 0 {
+		return
+	}
 	at, ok := s.opensAt(e.t.Vehicle, e.rec, now)
 	if !ok || !s.cfg.Auto[policy.BadgeOf(factsOf(e.t.Vehicle, e.rec))] {
 		return

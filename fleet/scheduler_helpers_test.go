@@ -58,9 +58,11 @@ type fakeAPI struct {
 	arrived chan string
 	release chan struct{}
 
-	mu      sync.Mutex
-	answers map[string][]answer
-	calls   []call
+	mu         sync.Mutex
+	answers    map[string][]answer
+	calls      []call
+	prepareErr error // what Prepare returns
+	prepares   int
 }
 
 func newFakeAPI(store fleet.Store) *fakeAPI {
@@ -76,6 +78,20 @@ func (f *fakeAPI) script(id string, as ...answer) {
 }
 
 func (f *fakeAPI) Vehicles(context.Context) ([]fleet.RemoteVehicle, error) { return nil, nil }
+
+func (f *fakeAPI) Prepare(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prepares++
+	return f.prepareErr
+}
+
+// failPrepare makes Prepare return err (nil: succeed).
+func (f *fakeAPI) failPrepare(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prepareErr = err
+}
 
 func (f *fakeAPI) Read(ctx context.Context, v fleet.RemoteVehicle) (fleet.Reading, error) {
 	st, err := f.store.Load()

@@ -36,7 +36,8 @@ const (
 	keyRequired
 	credentials
 	canceled  // the caller gave up waiting; the read was sent all the same
-	transient // 5xx, timeouts, refused connections, and anything not known
+	notSent   // the request provably never reached the network: nothing was spent
+	transient // 5xx, timeouts, 3xx, and anything not known
 )
 
 // kind returns the Record.ErrorKind of a failed read's verdict ("" for those that say nothing of the vehicle).
@@ -52,6 +53,8 @@ func (v verdict) kind() string {
 		return kindRejected
 	case transient:
 		return kindFailing
+	case notSent:
+		return kindNotSent
 	}
 	return ""
 }
@@ -63,6 +66,8 @@ func judge(err error) verdict {
 	}
 	_, hasRetry := RetryAfter(err)
 	switch {
+	case errors.Is(err, ErrNotSent):
+		return notSent
 	case errors.Is(err, ErrCredentials):
 		return credentials
 	case errors.Is(err, ErrAppRateLimited):
@@ -93,11 +98,18 @@ type outcome struct {
 	spread  float64   // in [-1, 1): where a transient backoff lands within ±10 %
 }
 
-// apply returns the vehicle's record rec after the outcome. It is pure: it runs under the store's lock.
+// apply returns the vehicle's record rec after the outcome. It is pure: it runs under the store's lock. The read's
+// reservation ends: released when the request never left, else a read at the outcome's time, which is no earlier
+// than the send.
 func (o outcome) apply(rec Record) Record {
+	if o.verdict == notSent {
+		rec.ReservedAt = time.Time{}
+	} else {
+		rec.LastReadAt, rec.ReservedAt = later(rec.LastReadAt, o.at), time.Time{}
+	}
 	switch o.verdict {
 	case canceled:
-		return rec // sent (its time is recorded) but its answer abandoned: nothing learned
+		return rec.touch(o.at) // sent but its answer abandoned: nothing learned
 	case readOK:
 		rec = learn(rec, o.reading, o.at)
 	case vehicleLimited:
@@ -167,8 +179,10 @@ func backoff(failures int, spread float64) time.Duration {
 	return d + time.Duration(spread*float64(d)/10)
 }
 
-// finish records a read's answer at at and reacts to what it means for every request.
-func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) {
+// finish records a read's answer at at and reacts to what it means for every request. When the store fails to save
+// it, the answer is kept in memory and the vehicle held from reads until it is saved (see keep); the store's error
+// is returned.
+func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) error {
 	o := outcome{verdict: judge(err), err: err, reading: r, at: at, spread: j.spread}
 	id := j.id()
 	st, serr := s.store.Update(func(st State) State {
@@ -176,9 +190,10 @@ func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) {
 	})
 	s.mu.Lock()
 	if serr != nil {
-		serr = fmt.Errorf("record the answer of %s: %w", id, serr)
+		serr = fmt.Errorf("save the answer of %s (kept in memory; the vehicle is held until it is saved): %w", id,
+			serr)
 		s.lastErr = serr
-		s.seq++
+		s.keep(j.e, o, at)
 	} else {
 		j.e.rec = st.Vehicles[id]
 	}
@@ -187,7 +202,7 @@ func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) {
 	var u Update
 	if s.nsubs.Load() > 0 {
 		u = Update{ID: id, Record: j.e.rec, Err: errors.Join(err, serr), BucketLimited: s.limited,
-			PausedUntil: s.pausedUntil}
+			PausedUntil: s.pausedUntil, Unsaved: len(j.e.pending) > 0, Health: s.health()}
 	}
 	news, changed := s.stateNews()
 	s.mu.Unlock()
@@ -197,24 +212,33 @@ func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) {
 	if changed {
 		s.publish(news)
 	}
+	return serr
 }
 
 // react applies what an outcome means for every request: an app-wide 429 pauses them all with a doubling backoff
-// plus jitter and empties the bucket copy (the API's bucket is empty, whatever the copy said); a refused credential
-// stops them until SetTargets or Kick; a good read resets the backoff. The caller holds s.mu.
+// plus jitter, never shorter than its Retry-After, and empties the bucket copy (the API's bucket is empty, whatever
+// the copy said); a refused credential or a request that could not reach the API stops them until a retry on a
+// backoff works (see troubled); any answer ends that backoff's count, and a good read the app-wide one. The caller
+// holds s.mu.
 func (s *Scheduler) react(o outcome) {
 	switch o.verdict {
-	case readOK:
-		s.appFailures = 0
 	case appLimited:
 		if !s.pausedUntil.After(o.at) { // the reads in flight when the pause began count as one
 			s.appFailures++
 		}
-		d := min(appPauseFirst<<min(max(s.appFailures-1, 0), 6), appPauseMax)
-		s.pause(o.at.Add(d+s.jitter()), o.err)
+		d := min(appPauseFirst<<min(max(s.appFailures-1, 0), 6), appPauseMax) + s.jitter()
+		if ra, ok := RetryAfter(o.err); ok {
+			d = max(d, ra)
+		}
+		s.pause(o.at.Add(d), o.err)
 		s.bucket.drain(o.at)
-	case credentials:
-		s.credRefused, s.lastErr = true, o.err
-		s.seq++
+	case credentials, notSent:
+		s.troubled(o.err, o.at)
+		return
+	case canceled:
+		return
+	case readOK:
+		s.appFailures = 0
 	}
+	s.troubles = 0
 }

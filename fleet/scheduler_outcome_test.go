@@ -204,28 +204,53 @@ func TestSchedulerCredentialsRefused(t *testing.T) {
 	store := fleet.NewMemoryStore(fleet.State{})
 	api := newFakeAPI(store)
 	api.script("a", answer{err: apiErr(fleet.ErrCredentials, "401")})
-	s := newScheduler(testConfig(), store, api, target("a", "legacy"), target("b", "legacy"))
+	cfg := testConfig()
+	cfg.Concurrency = 1 // a first, alone
+	s := newScheduler(cfg, store, api, target("a", "legacy"), target("b", "legacy"))
 	updates, cancel := s.Subscribe()
 	defer cancel()
-	if next := s.Step(context.Background(), t0); !next.IsZero() {
-		t.Errorf("Step() after a refused credential = %v, want zero (wait for Kick)", next)
+	if next := s.Step(context.Background(), t0); !next.Equal(t0.Add(15 * time.Second)) {
+		t.Errorf("Step() after a refused credential = %v, want the retry at t0+15s", next)
 	}
-	if st := s.Status(t0); !st.CredentialsRefused || !errors.Is(st.Err, fleet.ErrCredentials) {
-		t.Errorf("Status() = %+v, want the credential refused", st)
+	st := s.Status(t0)
+	if !st.CredentialsRefused || !st.Health.CredentialsRefused || !st.Health.RetryAt.Equal(t0.Add(15*time.Second)) ||
+		!errors.Is(st.Health.Err, fleet.ErrCredentials) {
+		t.Errorf("Status() = %+v, want the credential refused, retried at t0+15s", st)
 	}
-	s.Step(context.Background(), t0.Add(time.Hour))
-	if _, err := s.ReadNow(context.Background(), "b", t0.Add(time.Hour)); !errors.Is(err, fleet.ErrCredentials) {
-		t.Errorf("ReadNow() error = %v, want ErrCredentials", err)
-	}
+	waitUpdate(t, updates, func(u fleet.Update) bool { return u.ID == "" && u.Health.CredentialsRefused })
 	calls := len(api.ids())
-	s.Kick()
-	s.Step(context.Background(), t0.Add(time.Hour))
-	if got := len(api.ids()); got != calls+2 {
-		t.Errorf("calls after Kick = %d, want %d", got, calls+2)
+	s.Step(context.Background(), t0.Add(10*time.Second))
+	api.failPrepare(apiErr(fleet.ErrCredentials, "token refused"))
+	if next := s.Step(context.Background(), t0.Add(15*time.Second)); !next.Equal(t0.Add(45 * time.Second)) {
+		t.Errorf("Step() after a failed retry = %v, want the next retry at t0+45s", next)
 	}
-	for u := range updates {
-		if u.ID == "" && errors.Is(u.Err, fleet.ErrCredentials) {
-			break // the UI was told
+	if got := len(api.ids()); got != calls {
+		t.Errorf("reads while the credential is refused = %d, want 0", got-calls)
+	}
+	api.failPrepare(nil)
+	s.Kick() // the user says it is fixed: tried at once, not at t0+45s
+	s.Step(context.Background(), t0.Add(20*time.Second))
+	if got := api.ids(); len(got) != calls+1 || got[len(got)-1] != "b" {
+		t.Errorf("reads after the credential works again = %v, want b read (a's read was spent)", got[calls:])
+	}
+	if st := s.Status(t0.Add(20 * time.Second)); st.CredentialsRefused || st.Health != (fleet.Health{}) {
+		t.Errorf("Status() after the credential works = %+v, want no trouble", st)
+	}
+	waitUpdate(t, updates, func(u fleet.Update) bool { return u.ID == "" && !u.Health.CredentialsRefused })
+}
+
+// waitUpdate reads updates until one satisfies ok, failing the test after 10 s.
+func waitUpdate(t *testing.T, updates <-chan fleet.Update, ok func(fleet.Update) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case u := <-updates:
+			if ok(u) {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no such update within 10s")
 		}
 	}
 }

@@ -12,14 +12,26 @@ import (
 // subscribers). A read the rules, NotBefore, the bucket or a pause refuse is a *NotAllowedError whose Next says
 // when to try again (its Stopped says why reads of the vehicle are stopped, if they are); a refused credential wraps
 // ErrCredentials. Nothing is sent then.
+//
+// The API's Prepare runs before the time is recorded; when it fails nothing is recorded or sent. A refused
+// credential or an unreachable API does not refuse ReadNow: its Prepare is the retry. An answer the store failed to
+// save is returned with the store's error (the vehicle is held until it is saved).
 func (s *Scheduler) ReadNow(ctx context.Context, id string, now time.Time) (Reading, error) {
+	began := time.Now()
 	j, err := s.reserve(id, now)
 	if err != nil {
 		return Reading{}, err
 	}
+	if err := s.prepare(ctx, []*job{j}, now); err != nil {
+		return Reading{}, fmt.Errorf("read %s: %w", id, err)
+	}
+	s.mu.Lock()
+	s.untroubled()
+	s.mu.Unlock()
 	if s.begin([]*job{j}, now); !j.granted {
 		return Reading{}, j.refusal
 	}
+	j.began = began
 	return s.send(ctx, j, now)
 }
 
@@ -32,14 +44,14 @@ func (s *Scheduler) reserve(id string, now time.Time) (*job, error) {
 	switch {
 	case e == nil:
 		return nil, fmt.Errorf("read %s: no such vehicle among the scheduler's targets", id)
-	case s.credRefused:
-		return nil, fmt.Errorf("read %s: %w", id, s.lastErr)
+	case len(e.pending) > 0:
+		return nil, fmt.Errorf("read %s: its last answer is not saved yet (%w): no read until it is", id, s.lastErr)
 	case s.pausedUntil.After(now):
 		return nil, &NotAllowedError{ID: id, Next: s.pausedUntil}
 	}
 	rec := e.rec
 	if e.at == busy { // a read is starting or in flight: its time may not be in e.rec yet
-		rec.LastReadAt = later(rec.LastReadAt, e.started)
+		rec.ReservedAt = later(rec.ReservedAt, e.started.Add(sendWindow))
 	}
 	if err := s.refusal(e.t.Vehicle, rec, now); err != nil {
 		return nil, err

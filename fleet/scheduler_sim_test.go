@@ -42,11 +42,11 @@ func (m *simStore) Update(fn func(fleet.State) fleet.State) (fleet.State, error)
 	return m.st, nil
 }
 
-// lastRead returns the read time stored for id.
+// lastRead returns the read time stored for id, a reservation included.
 func (m *simStore) lastRead(id string) time.Time {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.st.Vehicles[id].LastReadAt
+	return m.st.Vehicles[id].ReadAt()
 }
 
 // simBucket is the fake API's own app-wide bucket, written independently of the scheduler's: whole tokens, refilled
@@ -93,13 +93,15 @@ type simAPI struct {
 
 func (a *simAPI) Vehicles(context.Context) ([]fleet.RemoteVehicle, error) { return nil, nil }
 
+func (a *simAPI) Prepare(context.Context) error { return nil }
+
 func (a *simAPI) Read(_ context.Context, v fleet.RemoteVehicle) (fleet.Reading, error) {
 	now := *a.now
 	if !a.bucket.take(now) {
 		a.rejections++
 		return fleet.Reading{}, fmt.Errorf("%w: 429 SMARTCAR_API", fleet.ErrAppRateLimited)
 	}
-	if !a.store.lastRead(v.ID).Equal(now) {
+	if a.store.lastRead(v.ID).Before(now) { // the time recorded before the send must not precede it
 		a.unrecorded++
 	}
 	a.reads++

@@ -3,21 +3,29 @@ package fleet
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// storeRetry is how long every request waits after the state store failed to record a read.
+// storeRetry is how long every request waits after the state store failed to record a read, and how long until
+// answers it failed to save are tried again.
 const storeRetry = time.Minute
+
+// sendWindow is how long after its grant a read may still start sending. The grant records the read at its time
+// plus sendWindow, and a read with no connection by then is abandoned unsent, so the recorded time is never earlier
+// than the real send, even when the process dies before the answer.
+const sendWindow = 30 * time.Second
 
 // job is one read being started: its entry, and its target as it was under s.mu (SetTargets may replace the
 // entry's meanwhile).
 type job struct {
 	e       *entry
 	t       *Target
-	granted bool    // the gate, re-checked against the store, let it through, and its time is recorded
-	refusal error   // why not, when not
-	spread  float64 // drawn for the outcome's backoff: in [-1, 1)
+	granted bool      // the gate, re-checked against the store, let it through, and its time is recorded
+	refusal error     // why not, when not
+	spread  float64   // drawn for the outcome's backoff: in [-1, 1)
+	began   time.Time // the real (monotonic) time at which the Step or ReadNow that took it began
 }
 
 // id returns the vehicle's id.
@@ -29,12 +37,16 @@ func (j *job) id() string { return j.t.Vehicle.ID }
 // outside event can give it work (new targets, a Kick, a read in flight ending, a refused credential lifted).
 // Reads run in goroutines, or inside Step with cfg.Inline.
 func (s *Scheduler) Step(ctx context.Context, now time.Time) time.Time {
+	began := time.Now()
+	s.probe(ctx, now)
+	s.flush(now)
 	for first := true; ; first = false {
 		jobs := s.takeBatch(now, first)
-		if len(jobs) == 0 {
+		if len(jobs) == 0 || s.prepare(ctx, jobs, now) != nil {
 			break
 		}
 		for _, j := range s.begin(jobs, now) {
+			j.began = began
 			if j.granted {
 				s.launch(ctx, j, now)
 			}
@@ -98,7 +110,8 @@ func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
 		} else {
 			j.e.rec = st.Vehicles[j.id()]
 			if s.nsubs.Load() > 0 {
-				updates = append(updates, Update{ID: j.id(), Record: j.e.rec, BucketLimited: s.limited})
+				updates = append(updates, Update{ID: j.id(), Record: j.e.rec, BucketLimited: s.limited,
+					Health: s.health()})
 			}
 		}
 		if !j.granted {
@@ -128,7 +141,7 @@ func (s *Scheduler) grant(st State, jobs []*job, now time.Time) State {
 		rec := st.Vehicles[j.id()]
 		j.granted, j.refusal = false, s.refusal(j.t.Vehicle, rec, now)
 		if j.refusal == nil {
-			rec.LastReadAt = now
+			rec.ReservedAt = now.Add(sendWindow)
 			out.Vehicles[j.id()] = rec.touch(now)
 			j.granted = true
 		}
@@ -158,21 +171,24 @@ func (s *Scheduler) launch(ctx context.Context, j *job, now time.Time) {
 	}()
 }
 
-// send sends a granted job's read, started at now, and records its outcome.
+// send sends a granted job's read, taken at now, and records its outcome. The read must start sending within
+// sendWindow of the job's beginning. Its outcome is dated when it came, measured from that beginning, so the date is
+// never earlier than the send. It returns the read's error joined with the store's when the outcome is not saved.
 func (s *Scheduler) send(ctx context.Context, j *job, now time.Time) (Reading, error) {
-	start := time.Now()
-	r, err := s.api.Read(ctx, j.t.Remote)
+	if j.began.IsZero() {
+		j.began = time.Now()
+	}
+	r, err := s.api.Read(withSendBy(ctx, j.began.Add(sendWindow)), j.t.Remote)
 	at := now
 	if !s.cfg.Inline {
-		at = now.Add(time.Since(start))
+		at = now.Add(time.Since(j.began))
 	}
-	s.finish(j, at, r, err)
-	return r, err
+	return r, errors.Join(err, s.finish(j, at, r, err))
 }
 
 // paused reports whether no request may start at now. The caller holds s.mu.
 func (s *Scheduler) paused(now time.Time) bool {
-	return s.credRefused || s.pausedUntil.After(now)
+	return s.credRefused || s.unreachable || s.pausedUntil.After(now)
 }
 
 // pause stops every request until until (or later, if already paused longer) for err. The caller holds s.mu.
@@ -184,18 +200,28 @@ func (s *Scheduler) pause(until time.Time, err error) {
 
 // next returns when Step next has something to do (see Step). The caller holds s.mu.
 func (s *Scheduler) next(now time.Time) time.Time {
-	if s.credRefused {
-		return time.Time{}
+	next := s.saveAt
+	if len(s.unsaved) == 0 {
+		next = time.Time{}
 	}
-	if s.pausedUntil.After(now) {
-		return s.pausedUntil
+	soonest := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
 	}
-	var next time.Time
+	switch {
+	case s.credRefused || s.unreachable:
+		soonest(s.retryAt)
+		return next
+	case s.pausedUntil.After(now):
+		soonest(s.pausedUntil)
+		return next
+	}
 	if s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency {
-		next = s.bucket.nextToken(now)
+		soonest(s.bucket.nextToken(now))
 	}
-	if e := s.waiting.peek(); e != nil && (next.IsZero() || e.due.Before(next)) {
-		next = e.due
+	if e := s.waiting.peek(); e != nil {
+		soonest(e.due)
 	}
 	return next
 }

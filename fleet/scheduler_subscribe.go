@@ -72,7 +72,7 @@ func (s *Scheduler) publishState() {
 func (s *Scheduler) stateNews() (Update, bool) {
 	changed := s.seq != s.toldSeq || s.limited != s.toldLimited
 	s.toldSeq, s.toldLimited = s.seq, s.limited
-	return Update{Err: s.lastErr, BucketLimited: s.limited, PausedUntil: s.pausedUntil}, changed
+	return Update{Err: s.lastErr, BucketLimited: s.limited, PausedUntil: s.pausedUntil, Health: s.health()}, changed
 }
 
 // offer queues u, replacing the vehicle's pending update if there is one. It never blocks.

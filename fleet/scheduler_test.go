@@ -32,8 +32,9 @@ func TestSchedulerRecordsBeforeSend(t *testing.T) {
 				t.Fatalf("read error = %v", err)
 			}
 			calls := api.callList()
-			if len(calls) != 1 || !calls[0].recorded.Equal(t0) {
-				t.Fatalf("calls = %+v, want one call that found LastReadAt = %v already in the state file", calls, t0)
+			if want := t0.Add(fleet.SendWindow); len(calls) != 1 || !calls[0].recorded.Equal(want) {
+				t.Fatalf("calls = %+v, want one call that found its read reserved at %v already in the state file",
+					calls, want)
 			}
 		})
 	}
@@ -64,19 +65,21 @@ func TestSchedulerCrashAfterRecord(t *testing.T) {
 	restarted := fleet.OpenStateFile(path)
 	api2 := newFakeAPI(restarted)
 	s2 := newScheduler(testConfig(), restarted, api2, target("a", "legacy"))
-	for _, now := range []time.Time{t0.Add(time.Second), t0.Add(5*time.Minute - 1)} {
-		if next := s2.Step(context.Background(), now); !next.Equal(t0.Add(5 * time.Minute)) {
-			t.Errorf("Step(%v) after the crash = %v, want %v", now, next, t0.Add(5*time.Minute))
+	// The crash left a reservation: a read counted at the latest moment it could have been sent.
+	opens := t0.Add(fleet.SendWindow + 5*time.Minute)
+	for _, now := range []time.Time{t0.Add(time.Second), t0.Add(fleet.SendWindow / 2), opens.Add(-1)} {
+		if next := s2.Step(context.Background(), now); !next.Equal(opens) {
+			t.Errorf("Step(%v) after the crash = %v, want %v", now, next, opens)
 		}
 		var na *fleet.NotAllowedError
-		if _, err := s2.ReadNow(context.Background(), "a", now); !errors.As(err, &na) || !na.Next.Equal(t0.Add(5*time.Minute)) {
-			t.Errorf("ReadNow(%v) after the crash error = %v, want *NotAllowedError next %v", now, err, t0.Add(5*time.Minute))
+		if _, err := s2.ReadNow(context.Background(), "a", now); !errors.As(err, &na) || !na.Next.Equal(opens) {
+			t.Errorf("ReadNow(%v) after the crash error = %v, want *NotAllowedError next %v", now, err, opens)
 		}
 	}
 	if got := api2.ids(); len(got) != 0 {
 		t.Errorf("after the crash, calls = %v, want none inside the window", got)
 	}
-	s2.Step(context.Background(), t0.Add(5*time.Minute))
+	s2.Step(context.Background(), opens)
 	if got := api2.ids(); !slices.Equal(got, []string{"a"}) {
 		t.Errorf("calls when the window opens = %v, want [a]", got)
 	}

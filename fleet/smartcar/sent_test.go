@@ -236,3 +236,34 @@ func serveOnceThenCut(conn net.Conn, heads *atomic.Int32) {
 			strconv.Itoa(len(body)) + "\r\n\r\n" + body))
 	}
 }
+
+// A read that has no connection by its send-by time is abandoned unsent: here the TLS handshake never ends.
+func TestSendByAbandonsUnsent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	held := make(chan net.Conn, 1)
+	go func() {
+		if conn, err := ln.Accept(); err == nil {
+			held <- conn // never answers the ClientHello
+		}
+	}()
+	t.Cleanup(func() {
+		select {
+		case conn := <-held:
+			conn.Close()
+		default:
+		}
+	})
+	c := newTestServer(t, nil).client(t, func(cfg *Config) { cfg.APIBase = "https://" + ln.Addr().String() + "/v3" })
+	if err := c.Ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithSendBy(context.Background(), time.Now().Add(100*time.Millisecond))
+	_, err = c.Signals(ctx, "v", "u")
+	if !errors.Is(err, ErrNotSent) {
+		t.Fatalf("Signals() past its send-by time = %v, want ErrNotSent", err)
+	}
+}

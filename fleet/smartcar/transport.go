@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
-	"sync/atomic"
 )
 
 // answer is a response read within the body limit.
@@ -102,14 +100,14 @@ func (noReplay) Close() error             { return nil }
 // Transport failures (refused connections, timeouts, resets) wrap ErrNetwork and the underlying error, so
 // errors.Is(err, context.DeadlineExceeded) holds for timeouts; a cancelled context is returned without ErrNetwork.
 // A failure before any connection was had for the request (a refused dial, a failed TLS handshake, a context that
-// ended first) also wraps ErrNotSent: the request provably never reached the network.
+// ended first, the send-by time of WithSendBy) also wraps ErrNotSent: the request provably never reached the network.
 func (c *Client) send(req *http.Request) (answer, error) {
-	var conn atomic.Bool
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conn.Store(true) }}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
-	resp, err := c.cfg.HTTP.Do(req)
+	var w connWatch
+	ctx, stop := w.trace(req.Context())
+	defer stop()
+	resp, err := c.cfg.HTTP.Do(req.WithContext(ctx))
 	if err != nil {
-		return answer{}, netError(err, !conn.Load())
+		return answer{}, netError(err, w.unsent())
 	}
 	defer resp.Body.Close()
 	a := answer{status: resp.StatusCode, header: resp.Header}
