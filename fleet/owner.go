@@ -39,8 +39,9 @@ func (e *OwnedError) Error() string {
 	return fmt.Sprintf("state file %s is owned by fleetkey serve (%s)", e.Path, pid)
 }
 
-// ownerPath is the owner lock of a state file: a separate file, since the data file is replaced on each write.
-func ownerPath(statePath string) string { return statePath + ".owner" }
+// ownerPath is the owner lock of a state file: a separate file, since the data file is replaced on each write. It
+// sits beside the file that symlinks resolve to, so every path naming one state file names one lock.
+func ownerPath(statePath string) string { return resolvePath(statePath) + ".owner" }
 
 // ClaimOwner makes the calling process the owner of the state file at statePath, for `fleetkey serve`: it takes an
 // exclusive, non-blocking flock(2) on statePath+".owner" (creating it 0600, and its directory 0700) and writes the

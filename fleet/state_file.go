@@ -40,12 +40,42 @@ type StateFile struct {
 	path string
 }
 
-// OpenStateFile returns the state file at path. It does no I/O: a missing file is created by the first Update.
+// OpenStateFile returns the state file at path. Symlinks in path are resolved once, here (see resolvePath), so the
+// lock and the atomic rename work on the file they lead to: a link stays a link, and two configs that name the link
+// and its target share one lock. A missing file is created by the first Update.
 func OpenStateFile(path string) *StateFile {
-	return &StateFile{path: path}
+	return &StateFile{path: resolvePath(path)}
 }
 
-// Path returns the path of the data file.
+// maxLinks bounds how many symlinks resolvePath follows, as the kernel does.
+const maxLinks = 40
+
+// resolvePath returns path absolute with every symlink resolved: those of its directories, and the file's own,
+// even when it dangles (a link to a state file not written yet resolves to that file). A path that cannot be
+// resolved (a loop, an unreadable directory) is returned as far as it got: reading it then fails with the reason.
+func resolvePath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	for range maxLinks {
+		dir, base := filepath.Split(path)
+		if d, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = d
+		}
+		path = filepath.Join(dir, base)
+		target, err := os.Readlink(path)
+		if err != nil {
+			return path // not a link, or not there
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(dir, target)
+		}
+		path = target
+	}
+	return path
+}
+
+// Path returns the path of the data file, symlinks resolved.
 func (f *StateFile) Path() string { return f.path }
 
 // Load returns the state in the file. A missing file (or directory) is an empty state; a file that cannot be
