@@ -87,7 +87,7 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator)
 	got := make(chan fleet.Redirect, 1)
 	failed := make(chan error, 1)
 	go func() {
-		if r, err := flow.Listen(ctx, time.Now); err == nil {
+		if r, err := flow.Listen(ctx, time.Now, nil); err == nil {
 			got <- r
 		} else if ctx.Err() == nil {
 			failed <- err

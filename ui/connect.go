@@ -85,7 +85,7 @@ func startFlow(c Connector, now time.Time) tea.Cmd {
 // listen runs the callback listener until the redirect arrives, the flow expires, or ctx ends (the paste won).
 func listen(ctx context.Context, f *fleet.ConnectFlow, clock func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		r, err := f.Listen(ctx, clock)
+		r, err := f.Listen(ctx, clock, nil)
 		if ctx.Err() != nil {
 			return nil
 		}
