@@ -114,7 +114,8 @@ func startListening(t *testing.T, p *program, c *fakeConnector) Model {
 // TestConnectPaneCallback: the browser's redirect on the listener, straight away or after a stray request with
 // another flow's state, lists the user's vehicles: the pane takes the listener's result as the flow's outcome.
 func TestConnectPaneCallback(t *testing.T) {
-	const keyURL = "https://www.tesla.com/_ak/fleetco.app.car"
+	// An Enterprise plan's key URL, so that the redirect's can be told from the plan's (freeURL) the fake falls back to.
+	keyURL := strings.TrimSuffix(freeURL, "smartcar.com") + "fleetco.app.car"
 	tests := []struct {
 		name   string
 		strays []string // queries the listener gets before the redirect
