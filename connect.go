@@ -74,7 +74,8 @@ type operator struct {
 	qr      ui.PrintOptions
 }
 
-// awaitRedirect shows the link and waits for the first of the listener and a pasted line that is a valid redirect.
+// awaitRedirect shows the link and waits for the flow's answer: from the listener, which turns stray requests away
+// and keeps waiting, or from a pasted line. Whichever path completes the flow first, its answer is the only one.
 func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator) (fleet.Redirect, error) {
 	w, lines := op.out, op.answers
 	fmt.Fprintln(w, "Open this link, or give it to the vehicle's owner (phone: open it; desktop: scan the QR):")
@@ -84,26 +85,20 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator)
 	fmt.Fprintf(w, "Waiting for the redirect on %s (over SSH: ssh -L with that port),\nor paste the whole redirect URL here and press Enter:\n", cc.RedirectURI)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	got := make(chan fleet.Redirect, 1)
-	failed := make(chan error, 1)
-	go func() {
-		if r, err := flow.Listen(ctx, time.Now); err == nil {
-			got <- r
-		} else if ctx.Err() == nil {
-			failed <- err
-		}
-	}()
+	ended, refusals := listenFor(ctx, flow)
 	deadline := time.NewTimer(time.Until(flow.Deadline()))
 	defer deadline.Stop()
 	for {
 		select {
-		case r := <-got:
-			return r, nil
-		case err := <-failed:
-			if final(err) {
-				return fleet.Redirect{}, err
+		case res := <-ended:
+			if res.err == nil || fleet.EndsConnect(res.err) {
+				return res.r, res.err
 			}
-			fmt.Fprintln(w, "listener:", ui.Clean(err.Error()), "— paste the redirect URL instead")
+			fmt.Fprintln(w, "listener:", ui.Clean(res.err.Error()), "— paste the redirect URL instead")
+			ended = nil
+		case err := <-refusals:
+			fmt.Fprintln(w, "listener: turned a request away:", ui.Clean(err.Error()),
+				"— still waiting for the browser, or paste the redirect URL")
 		case <-deadline.C:
 			return fleet.Redirect{}, fleet.ErrConnectExpired
 		case line, ok := <-lines:
@@ -111,18 +106,36 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator)
 				return fleet.Redirect{}, errors.New("no redirect: standard input closed")
 			}
 			r, err := acceptPasted(flow, line)
-			if err == nil || final(err) {
+			switch {
+			case err == nil || fleet.EndsConnect(err):
 				return r, err
+			case !errors.Is(err, fleet.ErrConnectReused): // reused: the browser came first; ended brings its answer
+				fmt.Fprintln(w, ui.Clean(err.Error()))
 			}
-			fmt.Fprintln(w, ui.Clean(err.Error()))
 		}
 	}
 }
 
-// final says an error ends the flow: the owner declined, or the flow timed out. Anything else (a wrong state, a
-// malformed paste, a busy port) leaves the operator another try.
-func final(err error) bool {
-	return errors.Is(err, fleet.ErrConnectDenied) || errors.Is(err, fleet.ErrConnectExpired)
+// listenResult is how the callback listener ended.
+type listenResult struct {
+	r   fleet.Redirect
+	err error
+}
+
+// listenFor runs the flow's callback listener until ctx ends: its end, and the requests it turns away meanwhile (the
+// latest few, when the reader falls behind).
+func listenFor(ctx context.Context, flow *fleet.ConnectFlow) (<-chan listenResult, <-chan error) {
+	ended, refusals := make(chan listenResult, 1), make(chan error, 4)
+	go func() {
+		r, err := flow.Listen(ctx, time.Now, func(err error) {
+			select {
+			case refusals <- err:
+			default:
+			}
+		})
+		ended <- listenResult{r, err}
+	}()
+	return ended, refusals
 }
 
 func acceptPasted(flow *fleet.ConnectFlow, line string) (fleet.Redirect, error) {

@@ -51,6 +51,11 @@ func TestE2EConnect(t *testing.T) {
 		{"paste", e2eConnectPaste},
 		{"wrong-state", e2eConnectWrongState},
 		{"placeholder", e2eConnectPlaceholder},
+		{"callback", e2eConnectCallback},
+		{"callback-after-stray", e2eConnectCallbackAfterStray},
+		{"callback-denied", e2eConnectCallbackDenied},
+		{"cli-callback", e2eConnectCLICallback},
+		{"cli-paste", e2eConnectCLIPaste},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {

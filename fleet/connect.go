@@ -75,7 +75,9 @@ func (e *ConnectDeniedError) Is(target error) bool {
 }
 
 // ConnectFlow is one Connect attempt: its URL, its random state and its deadline. It completes at most once, with
-// the first valid redirect. It is safe for concurrent use, so the callback listener and a pasted redirect may race.
+// Connect's answer: the first valid redirect, or Connect's error redirect. It is safe for concurrent use, so the
+// callback listener and a pasted redirect may race; whichever Accept completes the flow is the only one that gets its
+// answer.
 type ConnectFlow struct {
 	cfg      ConnectConfig
 	state    string
@@ -84,8 +86,11 @@ type ConnectFlow struct {
 	// bound, when set, is told the listener's address once Listen has bound it (tests wait on it).
 	bound func(addr string)
 
+	done chan struct{} // closed when the flow completes
 	mu   sync.Mutex
-	done bool
+	// Once done is closed, the answer the flow completed with: the accepted redirect, or the denial.
+	answer Redirect
+	err    error
 }
 
 // NewConnectFlow starts a Connect attempt at now: a fresh random state and the Connect URL. It fails when the config
@@ -102,7 +107,7 @@ func NewConnectFlow(c ConnectConfig, now time.Time) (*ConnectFlow, error) {
 		return nil, fmt.Errorf("connect: base %q is not an absolute URL", c.Base)
 	}
 	// rand.Text has 130 random bits in 26 base32 characters, which need no escaping in a URL.
-	f := &ConnectFlow{cfg: c, state: rand.Text(), deadline: now.Add(c.Timeout)}
+	f := &ConnectFlow{cfg: c, state: rand.Text(), deadline: now.Add(c.Timeout), done: make(chan struct{})}
 	base.RawQuery = f.query()
 	f.url = base.String()
 	return f, nil
@@ -142,28 +147,71 @@ func (f *ConnectFlow) RedirectURI() string { return f.cfg.RedirectURI }
 // Deadline returns the last instant a redirect is accepted at: the start plus the timeout.
 func (f *ConnectFlow) Deadline() time.Time { return f.deadline }
 
-// Accept checks a redirect received at now and, when it is fully valid, completes the flow and returns it. The
-// checks, in order: the flow has expired (now after Deadline) → ErrConnectExpired; the state is missing or not this
-// flow's → ErrConnectState; the flow has completed already → ErrConnectReused; an error parameter →
-// *ConnectDeniedError; no user_id → ErrConnectNoUser. A refused redirect leaves the flow open, so a stray request
-// cannot spend it.
+// Accept checks a redirect received at now and, when it is Connect's answer to this flow, completes the flow with it.
+// The checks, in order: the flow has expired (now after Deadline) → ErrConnectExpired; the state is missing or not
+// this flow's → ErrConnectState; the flow has completed already → ErrConnectReused; an error parameter →
+// *ConnectDeniedError, which completes the flow (the owner answered); no user_id → ErrConnectNoUser. A redirect that
+// passes them all completes the flow and is returned. Any other refusal leaves the flow open, so a stray request
+// cannot spend it: EndsConnect tells the two kinds apart.
 func (f *ConnectFlow) Accept(r Redirect, now time.Time) (Redirect, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch {
-	case now.After(f.deadline):
-		return Redirect{}, fmt.Errorf("%w: it was open for %s; start a new one", ErrConnectExpired, f.cfg.Timeout)
-	case r.State == "":
-		return Redirect{}, fmt.Errorf("%w: it has no state", ErrConnectState)
-	case subtle.ConstantTimeCompare([]byte(r.State), []byte(f.state)) != 1:
-		return Redirect{}, fmt.Errorf("%w: its state is another flow's; use the URL of the flow on screen", ErrConnectState)
-	case f.done:
-		return Redirect{}, ErrConnectReused
-	case r.Error != "":
-		return Redirect{}, &ConnectDeniedError{Code: r.Error, Description: r.ErrorDescription}
-	case r.UserID == "":
+	if err := f.check(r, now); err != nil {
+		return Redirect{}, err
+	}
+	if r.Error != "" {
+		f.complete(Redirect{}, &ConnectDeniedError{Code: r.Error, Description: r.ErrorDescription})
+		return Redirect{}, f.err
+	}
+	if r.UserID == "" {
 		return Redirect{}, fmt.Errorf("%w: Connect did not say which user granted access", ErrConnectNoUser)
 	}
-	f.done = true
+	f.complete(r, nil)
 	return r, nil
+}
+
+// check refuses a redirect that is not, or no longer, an answer to this flow. f.mu is held.
+func (f *ConnectFlow) check(r Redirect, now time.Time) error {
+	switch {
+	case now.After(f.deadline):
+		return fmt.Errorf("%w: it was open for %s; start a new one", ErrConnectExpired, f.cfg.Timeout)
+	case r.State == "":
+		return fmt.Errorf("%w: it has no state", ErrConnectState)
+	case subtle.ConstantTimeCompare([]byte(r.State), []byte(f.state)) != 1:
+		return fmt.Errorf("%w: its state is another flow's; use the URL of the flow on screen", ErrConnectState)
+	case f.completed():
+		return ErrConnectReused
+	}
+	return nil
+}
+
+// complete records the flow's answer and closes done. f.mu is held.
+func (f *ConnectFlow) complete(r Redirect, err error) {
+	f.answer, f.err = r, err
+	close(f.done)
+}
+
+// completed reports whether the flow has its answer.
+func (f *ConnectFlow) completed() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// outcome returns the answer the flow completed with; call it once done is closed.
+func (f *ConnectFlow) outcome() (Redirect, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.answer, f.err
+}
+
+// EndsConnect reports whether err, from Accept or Listen, ends the Connect flow for good: Connect's denial
+// (ErrConnectDenied) or the deadline (ErrConnectExpired). Any other refusal (a stray request's state, a malformed or
+// incomplete redirect, a listener that could not start) leaves the flow open for the right redirect, pasted or sent
+// by the browser. ErrConnectReused is neither: the flow has ended, but with an answer another path has taken.
+func EndsConnect(err error) bool {
+	return errors.Is(err, ErrConnectDenied) || errors.Is(err, ErrConnectExpired)
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -19,18 +18,23 @@ import (
 // pasteInstead ends the messages of a listener that cannot run: the other way to finish the flow.
 const pasteInstead = "paste the redirect URL from the browser's address bar instead"
 
-// Listen receives the flow's redirect in a callback listener, for the browser Connect sends back to RedirectURI. It
-// binds only a loopback address, on the host and port of RedirectURI ("localhost" binds 127.0.0.1): a redirect URI
-// on another host, or an https one, is refused, as is a port in use, each with an error that suggests the paste
-// path. It serves the redirect path only: other paths (a browser's /favicon.ico) get 404 and it keeps waiting, as
-// it does for a method other than GET and for a Host header that is not loopback (a web page reaching it through
-// DNS rebinding). The first GET on the path is parsed (ParseRedirect) and Accepted at now(); the browser gets a small
-// page, "fleetkey: you can close this tab" or the reason the redirect was refused, and the listener closes: one
-// request, whatever its outcome, so a refused redirect (a wrong state, say) ends Listen with its error and the
-// operator starts again or pastes. Listen ends with ErrConnectExpired at the flow's deadline, and with ctx.Err() when
-// ctx is cancelled (the paste path won). It logs nothing. now nil means time.Now; it is called from the listener's
+// Listen receives the flow's redirect in a callback listener, for the browser Connect sends back to RedirectURI, and
+// returns the flow's answer: the accepted redirect, or Connect's denial. It binds only a loopback address, on the
+// host and port of RedirectURI ("localhost" binds 127.0.0.1): a redirect URI on another host, or an https one, is
+// refused, as is a port in use, each with an error that suggests the paste path.
+//
+// It serves the redirect path only: other paths (a browser's /favicon.ico) get 404, a method other than GET 405, and
+// a Host header that is not loopback (a web page reaching it through DNS rebinding) 421. Each GET on the path is
+// parsed (ParseRedirect) and Accepted at now(), and the browser gets a small page: "fleetkey: you can close this
+// tab", or the reason the redirect was refused. A refusal that leaves the flow open (another flow's state, a
+// malformed redirect; see EndsConnect) is passed to refused, unless it is nil, and the listener keeps waiting for
+// the right redirect. refused is called from the listener's goroutines and must not block.
+//
+// Listen ends, and closes the listener, when the flow completes, whether by a request or by a redirect pasted and
+// Accepted meanwhile (it then returns that answer); with ErrConnectExpired at the flow's deadline; and with
+// ctx.Err() when ctx is cancelled. It logs nothing. now nil means time.Now; it is called from the listener's
 // goroutines. Call Listen once per flow.
-func (f *ConnectFlow) Listen(ctx context.Context, now func() time.Time) (Redirect, error) {
+func (f *ConnectFlow) Listen(ctx context.Context, now func() time.Time, refused func(error)) (Redirect, error) {
 	addr, path, err := callbackAddr(f.cfg.RedirectURI)
 	if err != nil {
 		return Redirect{}, err
@@ -46,7 +50,7 @@ func (f *ConnectFlow) Listen(ctx context.Context, now func() time.Time) (Redirec
 	if f.bound != nil {
 		f.bound(ln.Addr().String())
 	}
-	return f.serve(ctx, ln, path, now)
+	return f.serve(ctx, ln, path, now, refused)
 }
 
 // callbackAddr returns the loopback address to bind for redirectURI, and the path to serve.
@@ -81,20 +85,19 @@ func callbackAddr(redirectURI string) (addr, path string, err error) {
 	return net.JoinHostPort(host, port), path, nil
 }
 
-// callbackOutcome is what the one callback request ended the flow with.
-type callbackOutcome struct {
-	r   Redirect
-	err error
-}
-
-// serve runs the callback server on ln until the first GET on path, the flow's deadline or ctx's end, and closes it.
-func (f *ConnectFlow) serve(ctx context.Context, ln net.Listener, path string, now func() time.Time) (Redirect, error) {
+// serve runs the callback server on ln until the flow completes, a request finds it expired, the deadline passes or
+// ctx ends, and closes it.
+func (f *ConnectFlow) serve(ctx context.Context, ln net.Listener, path string, now func() time.Time,
+	refused func(error)) (Redirect, error) {
 	if now == nil {
 		now = time.Now
 	}
-	outcome := make(chan callbackOutcome, 1)
+	if refused == nil {
+		refused = func(error) {}
+	}
+	expired := make(chan error, 1)
 	srv := &http.Server{
-		Handler:           f.callbackHandler(path, now, outcome),
+		Handler:           f.callbackHandler(path, now, refused, expired),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
@@ -104,9 +107,14 @@ func (f *ConnectFlow) serve(ctx context.Context, ln net.Listener, path string, n
 	go srv.Serve(ln) // its error, once shut down, is http.ErrServerClosed
 	defer shutdown(srv)
 	select {
-	case o := <-outcome:
-		return o.r, o.err
+	case <-f.done:
+		return f.outcome()
+	case err := <-expired:
+		return Redirect{}, err
 	case <-timer.C:
+		if f.completed() { // an answer at the last instant wins over the timer
+			return f.outcome()
+		}
 		return Redirect{}, fmt.Errorf("%w: no redirect came in %s; start a new one", ErrConnectExpired, f.cfg.Timeout)
 	case <-ctx.Done():
 		return Redirect{}, ctx.Err()
@@ -123,9 +131,10 @@ func shutdown(srv *http.Server) {
 	}
 }
 
-// callbackHandler answers the redirect on path once and sends its outcome; requests after it get 410 Gone.
-func (f *ConnectFlow) callbackHandler(path string, now func() time.Time, outcome chan<- callbackOutcome) http.Handler {
-	var once sync.Once
+// callbackHandler answers the redirects on path. Accept completes the flow at most once, which ends serve through
+// f.done; a request that finds the flow expired goes to expired; the other refusals to refused.
+func (f *ConnectFlow) callbackHandler(path string, now func() time.Time, refused func(error),
+	expired chan<- error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.EscapedPath() != path {
 			http.NotFound(w, req)
@@ -142,18 +151,21 @@ func (f *ConnectFlow) callbackHandler(path string, now func() time.Time, outcome
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		first := false
-		once.Do(func() {
-			first = true
-			r, err := ParseRedirect("?" + req.URL.RawQuery)
-			if err == nil {
-				r, err = f.Accept(r, now())
+		r, err := ParseRedirect("?" + req.URL.RawQuery)
+		if err == nil {
+			_, err = f.Accept(r, now())
+		}
+		writePage(w, err)
+		switch {
+		case err == nil, errors.Is(err, ErrConnectDenied), errors.Is(err, ErrConnectReused):
+			// The flow has its answer: serve returns it once f.done is closed.
+		case errors.Is(err, ErrConnectExpired):
+			select {
+			case expired <- err:
+			default: // serve has one already
 			}
-			writePage(w, err)
-			outcome <- callbackOutcome{r, err}
-		})
-		if !first {
-			http.Error(w, "fleetkey: this Connect flow has ended", http.StatusGone)
+		default:
+			refused(err)
 		}
 	})
 }
@@ -167,8 +179,8 @@ func loopbackHost(hostport string) bool {
 	return isLoopback(strings.ToLower(strings.Trim(host, "[]")))
 }
 
-// writePage answers the browser: close the tab on success, the reason on failure. The reason names no identifier
-// beyond what the URL in the browser already shows.
+// writePage answers the browser: close the tab on success or when the flow has completed already, the reason on
+// failure. The reason names no identifier beyond what the URL in the browser already shows.
 func writePage(w http.ResponseWriter, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -176,7 +188,10 @@ func writePage(w http.ResponseWriter, err error) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	msg, status := "fleetkey: you can close this tab.", http.StatusOK
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrConnectReused):
+		msg, status = "fleetkey: this Connect flow has already completed; you can close this tab.", http.StatusGone
+	case err != nil:
 		msg, status = "fleetkey: vehicle access was not set up: "+strings.TrimRight(err.Error(), ".")+". Tell the fleetkey operator; "+
 			"they can start again.", http.StatusBadRequest
 	}

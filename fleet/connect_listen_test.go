@@ -22,19 +22,22 @@ type listenResult struct {
 }
 
 // serveFlow runs f's callback server on a listener of its own on 127.0.0.1, bound before serve starts, so requests
-// can be sent at once; it returns the base URL and the channel of serve's result.
-func serveFlow(t *testing.T, ctx context.Context, f *ConnectFlow, now func() time.Time) (string, <-chan listenResult) {
+// can be sent at once; it returns the base URL, the channel of serve's result and the channel of the refusals it
+// reported.
+func serveFlow(t *testing.T, ctx context.Context, f *ConnectFlow, now func() time.Time) (string, <-chan listenResult,
+	<-chan error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("net.Listen: %v", err)
 	}
 	done := make(chan listenResult, 1)
+	refusals := make(chan error, 16)
 	go func() {
-		r, err := f.serve(ctx, ln, "/callback", now)
+		r, err := f.serve(ctx, ln, "/callback", now, func(err error) { refusals <- err })
 		done <- listenResult{r, err}
 	}()
-	return "http://" + ln.Addr().String(), done
+	return "http://" + ln.Addr().String(), done, refusals
 }
 
 // get sends a GET to url, with host as its Host header unless it is "", and returns the status and body.
@@ -71,7 +74,7 @@ func checkClosed(t *testing.T, base string) {
 
 func TestListenCallback(t *testing.T) {
 	f := newTestFlow(t, testConnectConfig())
-	base, done := serveFlow(t, context.Background(), f, func() time.Time { return connectTestNow })
+	base, done, _ := serveFlow(t, context.Background(), f, func() time.Time { return connectTestNow })
 	q := fmt.Sprintf("?user_id=U-725146a3&state=%s&code=c0de&virtual_key_url=%s&extra=1", f.State(), SmartcarKeyURL)
 	steps := []struct {
 		name, method, path, host string
@@ -109,20 +112,25 @@ func TestListenRefusedRedirects(t *testing.T) {
 		name    string
 		query   func(f *ConnectFlow) string
 		now     []time.Time // what now() returns, call by call: the timer's start, then the request's
+		ends    bool        // the refusal ends Listen; else Listen reports it and keeps waiting
 		wantErr error
 		page    string
 	}{
-		{"wrong state", func(*ConnectFlow) string { return "?user_id=U-1&state=NOTTHISFLOW" }, nil, ErrConnectState,
-			"fleetkey: vehicle access was not set up: the redirect does not belong to this Connect flow: its state is " +
-				"another flow&#39;s; use the URL of the flow on screen. Tell the fleetkey operator; they can start again."},
+		{"wrong state", func(*ConnectFlow) string { return "?user_id=U-1&state=NOTTHISFLOW" }, nil, false,
+			ErrConnectState, "fleetkey: vehicle access was not set up: the redirect does not belong to this Connect " +
+				"flow: its state is another flow&#39;s; use the URL of the flow on screen. Tell the fleetkey operator; " +
+				"they can start again."},
+		{"no user", func(f *ConnectFlow) string { return "?code=c0de&state=" + f.State() }, nil, false,
+			ErrConnectNoUser, "fleetkey: vehicle access was not set up: the redirect has no user_id: Connect did not " +
+				"say which user granted access. Tell"},
+		{"malformed", func(*ConnectFlow) string { return "?state=%zz" }, nil, false, nil,
+			"fleetkey: vehicle access was not set up: malformed redirect query: invalid URL escape &#34;%zz&#34;. Tell"},
 		{"access denied", func(f *ConnectFlow) string {
 			return "?state=" + f.State() + "&error=access_denied&error_description=User+denied+%3Cb%3Eaccess%3C%2Fb%3E."
-		}, nil, ErrConnectDenied, "fleetkey: vehicle access was not set up: the owner declined access: User denied " +
-			"&lt;b&gt;access&lt;/b&gt;. Tell the fleetkey operator; they can start again."},
-		{"malformed", func(*ConnectFlow) string { return "?state=%zz" }, nil, nil,
-			"fleetkey: vehicle access was not set up: malformed redirect query: invalid URL escape &#34;%zz&#34;. Tell"},
+		}, nil, true, ErrConnectDenied, "fleetkey: vehicle access was not set up: the owner declined access: User " +
+			"denied &lt;b&gt;access&lt;/b&gt;. Tell the fleetkey operator; they can start again."},
 		{"too late", func(f *ConnectFlow) string { return "?user_id=U-1&state=" + f.State() },
-			[]time.Time{connectTestNow, connectTestNow.Add(10*time.Minute + 1)}, ErrConnectExpired,
+			[]time.Time{connectTestNow, connectTestNow.Add(10*time.Minute + 1)}, true, ErrConnectExpired,
 			"fleetkey: vehicle access was not set up: the Connect flow timed out: it was open for 10m0s; start a new one."},
 	}
 	for _, tt := range tests {
@@ -130,40 +138,79 @@ func TestListenRefusedRedirects(t *testing.T) {
 			f := newTestFlow(t, testConnectConfig())
 			times := append(tt.now, connectTestNow, connectTestNow)
 			now := func() time.Time { n := times[0]; times = times[1:]; return n }
-			base, done := serveFlow(t, context.Background(), f, now)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			base, done, refusals := serveFlow(t, ctx, f, now)
 			status, page := get(t, http.MethodGet, base+"/callback"+tt.query(f), "")
-			res := <-done
 			if status != http.StatusBadRequest || !strings.Contains(page, "<p>"+tt.page) {
 				t.Errorf("GET /callback%s = %d %q, want 400 with %q", tt.query(f), status, page, tt.page)
 			}
 			if strings.Contains(page, "U-1") || strings.Contains(page, f.State()) {
 				t.Errorf("GET /callback%s page = %q, want no user id or state in it", tt.query(f), page)
 			}
-			if res.err == nil || tt.wantErr != nil && !errors.Is(res.err, tt.wantErr) || res.r != (Redirect{}) {
-				t.Errorf("Listen(...) = %+v, %v; want zero, an error that is %v", res.r, res.err, tt.wantErr)
+			err := listenError(t, tt.ends, done, refusals, cancel)
+			if err == nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Listen(...) refusal = %v, want an error that is %v", err, tt.wantErr)
 			}
 			checkClosed(t, base)
 		})
 	}
 }
 
+// listenError returns the refusal serve ended with when ends, else the one it reported while it kept waiting (and
+// then cancels it and checks that only the cancellation ended it).
+func listenError(t *testing.T, ends bool, done <-chan listenResult, refusals <-chan error, cancel func()) error {
+	t.Helper()
+	if ends {
+		res := resultWithin(t, done)
+		if res.r != (Redirect{}) {
+			t.Errorf("Listen(...) = %+v, %v; want a zero redirect with the error", res.r, res.err)
+		}
+		return res.err
+	}
+	var err error
+	select {
+	case err = <-refusals:
+	case res := <-done:
+		t.Fatalf("Listen(...) = %+v, %v; want it reporting the refusal and still waiting", res.r, res.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Listen reported no refusal within 10s")
+	}
+	cancel()
+	if res := resultWithin(t, done); !errors.Is(res.err, context.Canceled) {
+		t.Errorf("Listen(...) after the refusal and the cancel = %+v, %v; want context.Canceled", res.r, res.err)
+	}
+	return err
+}
+
 func TestCallbackHandlerAnswersOnce(t *testing.T) {
 	f := newTestFlow(t, testConnectConfig())
-	outcome := make(chan callbackOutcome, 2)
-	h := f.callbackHandler("/callback", func() time.Time { return connectTestNow }, outcome)
+	expired := make(chan error, 1)
+	var refused []error
+	h := f.callbackHandler("/callback", func() time.Time { return connectTestNow },
+		func(err error) { refused = append(refused, err) }, expired)
 	var statuses []int
+	var pages []string
 	for range 2 {
 		req := httptest.NewRequest(http.MethodGet, "/callback?user_id=U-1&state="+f.State(), nil)
 		req.Host = "[::1]:8000"
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		statuses = append(statuses, w.Code)
+		pages = append(pages, w.Body.String())
 	}
 	if want := []int{http.StatusOK, http.StatusGone}; !slices.Equal(statuses, want) {
 		t.Errorf("two callbacks answered %v, want %v", statuses, want)
 	}
-	if len(outcome) != 1 {
-		t.Errorf("two callbacks sent %d outcomes, want 1", len(outcome))
+	if !strings.Contains(pages[1], "this Connect flow has already completed; you can close this tab.") {
+		t.Errorf("the second callback's page = %q, want it to say the flow has completed", pages[1])
+	}
+	if !f.completed() || len(expired) != 0 || len(refused) != 0 {
+		t.Errorf("two callbacks: completed %v, %d expired, refused %v; want completed once, nothing else",
+			f.completed(), len(expired), refused)
+	}
+	if r, err := f.outcome(); err != nil || r.UserID != "U-1" {
+		t.Errorf("the flow's outcome = %+v, %v; want the first callback's redirect", r, err)
 	}
 }
 
@@ -174,7 +221,7 @@ func TestListenTimesOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewConnectFlow: %v", err)
 	}
-	base, done := serveFlow(t, context.Background(), f, nil)
+	base, done, _ := serveFlow(t, context.Background(), f, nil)
 	res := <-done
 	const want = "the Connect flow timed out: no redirect came in 200ms; start a new one"
 	if !errors.Is(res.err, ErrConnectExpired) || res.err.Error() != want {
@@ -186,7 +233,7 @@ func TestListenTimesOut(t *testing.T) {
 func TestListenCancelled(t *testing.T) {
 	f := newTestFlow(t, testConnectConfig())
 	ctx, cancel := context.WithCancel(context.Background())
-	base, done := serveFlow(t, ctx, f, func() time.Time { return connectTestNow })
+	base, done, _ := serveFlow(t, ctx, f, func() time.Time { return connectTestNow })
 	if status, _ := get(t, http.MethodGet, base+"/favicon.ico", ""); status != http.StatusNotFound {
 		t.Fatalf("GET /favicon.ico = %d, want 404", status)
 	}
@@ -219,7 +266,7 @@ func TestListenBindsTheRedirectPort(t *testing.T) {
 	f.bound = func(addr string) { bound <- addr }
 	done := make(chan listenResult, 1)
 	go func() {
-		r, err := f.Listen(context.Background(), func() time.Time { return connectTestNow })
+		r, err := f.Listen(context.Background(), func() time.Time { return connectTestNow }, nil)
 		done <- listenResult{r, err}
 	}()
 	var addr string
@@ -273,14 +320,14 @@ func TestListenRefuses(t *testing.T) {
 			c.RedirectURI = tt.redirect
 			f := newTestFlow(t, c)
 			f.bound = func(addr string) { t.Errorf("Listen(%s) bound %s, want it refused", tt.redirect, addr) }
-			r, err := f.Listen(context.Background(), nil)
+			r, err := f.Listen(context.Background(), nil, nil)
 			if err == nil || err.Error() != tt.want || r != (Redirect{}) {
 				t.Errorf("Listen(%s) = %+v, %v; want zero,\n%s", tt.redirect, r, err, tt.want)
 			}
 		})
 	}
 	r, err := newTestFlow(t, ConnectConfig{ClientID: "c", Base: DefaultConnectBase, Timeout: time.Minute,
-		RedirectURI: "http://" + busyAddr + "/callback"}).Listen(context.Background(), nil)
+		RedirectURI: "http://" + busyAddr + "/callback"}).Listen(context.Background(), nil, nil)
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Errorf("Listen(busy port) = %+v, %v; want an error that is EADDRINUSE", r, err)
 	}

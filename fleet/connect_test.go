@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -140,7 +141,6 @@ func TestConnectFlowAccept(t *testing.T) {
 	ok := Redirect{UserID: "725146a3-69f4-46c8-965d-54b3b6f81eb7", State: f.State(), Code: "c0de"}
 	withKey := ok
 	withKey.VirtualKeyURL = SmartcarKeyURL
-	denied := Redirect{State: f.State(), Error: "access_denied", ErrorDescription: "User denied access to application."}
 	tests := []struct {
 		name    string
 		r       Redirect
@@ -154,19 +154,12 @@ func TestConnectFlowAccept(t *testing.T) {
 			"the redirect does not belong to this Connect flow: it has no state"},
 		{"expired, a nanosecond after the deadline", ok, f.Deadline().Add(time.Nanosecond), ErrConnectExpired,
 			"the Connect flow timed out: it was open for 10m0s; start a new one"},
-		{"access denied", denied, connectTestNow, ErrConnectDenied,
-			"the owner declined access: User denied access to application."},
-		{"access denied without a description", Redirect{State: f.State(), Error: "access_denied"}, connectTestNow,
-			ErrConnectDenied, "the owner declined access"},
-		{"vehicle incompatible", Redirect{State: f.State(), Error: "vehicle_incompatible",
-			ErrorDescription: "The vehicle is not compatible."}, connectTestNow, ErrConnectDenied,
-			"the vehicle is not compatible with Smartcar (vehicle_incompatible): The vehicle is not compatible."},
-		{"other error", Redirect{State: f.State(), Error: "server_error"}, connectTestNow, ErrConnectDenied,
-			"the Connect flow ended with the error server_error"},
 		{"no user", Redirect{State: f.State(), Code: "c0de"}, connectTestNow, ErrConnectNoUser,
 			"the redirect has no user_id: Connect did not say which user granted access"},
 		{"ok at exactly the deadline, with a key URL", withKey, f.Deadline(), nil, ""},
 		{"reused state", ok, connectTestNow, ErrConnectReused, "this Connect flow has already completed"},
+		{"a denial after completion", Redirect{State: f.State(), Error: "access_denied"}, connectTestNow,
+			ErrConnectReused, "this Connect flow has already completed"},
 		{"expiry comes first", Redirect{}, f.Deadline().Add(time.Nanosecond), ErrConnectExpired,
 			"the Connect flow timed out: it was open for 10m0s; start a new one"},
 		{"a wrong state stays wrong after completion", Redirect{State: "X"}, connectTestNow, ErrConnectState,
@@ -189,16 +182,57 @@ func TestConnectFlowAccept(t *testing.T) {
 	}
 }
 
-func TestConnectDeniedErrorAs(t *testing.T) {
-	f := newTestFlow(t, testConnectConfig())
-	_, err := f.Accept(Redirect{State: f.State(), Error: "access_denied", ErrorDescription: "no"}, connectTestNow)
-	var de *ConnectDeniedError
-	if !errors.As(err, &de) || *de != (ConnectDeniedError{Code: "access_denied", Description: "no"}) {
-		t.Errorf("Accept(access_denied) error = %#v, want *ConnectDeniedError{access_denied, no}", err)
+// TestConnectFlowDenied: Connect's error redirect is the owner's answer: Accept returns it as a *ConnectDeniedError
+// and completes the flow, which takes no redirect after it.
+func TestConnectFlowDenied(t *testing.T) {
+	tests := []struct {
+		name, code, description, wantMsg string
+	}{
+		{"access denied", "access_denied", "User denied access to application.",
+			"the owner declined access: User denied access to application."},
+		{"access denied without a description", "access_denied", "", "the owner declined access"},
+		{"vehicle incompatible", "vehicle_incompatible", "The vehicle is not compatible.",
+			"the vehicle is not compatible with Smartcar (vehicle_incompatible): The vehicle is not compatible."},
+		{"other error", "server_error", "", "the Connect flow ended with the error server_error"},
 	}
-	r := Redirect{UserID: "u", State: f.State()}
-	if _, err := f.Accept(r, connectTestNow); err != nil {
-		t.Errorf("Accept(%+v) after a denial = %v, want nil: a refused redirect must not complete the flow", r, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTestFlow(t, testConnectConfig())
+			r := Redirect{State: f.State(), Error: tt.code, ErrorDescription: tt.description}
+			got, err := f.Accept(r, connectTestNow)
+			var de *ConnectDeniedError
+			if !errors.As(err, &de) || *de != (ConnectDeniedError{Code: tt.code, Description: tt.description}) ||
+				err.Error() != tt.wantMsg || got != (Redirect{}) || !EndsConnect(err) {
+				t.Errorf("Accept(%+v) = %+v, %#v; want zero, *ConnectDeniedError %q", r, got, err, tt.wantMsg)
+			}
+			ok := Redirect{UserID: "u", State: f.State()}
+			if _, err := f.Accept(ok, connectTestNow); !errors.Is(err, ErrConnectReused) {
+				t.Errorf("Accept(%+v) after a denial = %v, want ErrConnectReused: the denial completed the flow", ok, err)
+			}
+		})
+	}
+}
+
+func TestEndsConnect(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a denial", &ConnectDeniedError{Code: "access_denied"}, true},
+		{"the deadline, wrapped", fmt.Errorf("listen: %w", ErrConnectExpired), true},
+		{"a stray's state", ErrConnectState, false},
+		{"no user", ErrConnectNoUser, false},
+		{"completed by the other path", ErrConnectReused, false},
+		{"a malformed redirect", errors.New("malformed redirect query"), false},
+		{"no error", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := EndsConnect(tt.err); got != tt.want {
+				t.Errorf("EndsConnect(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
 	}
 }
 

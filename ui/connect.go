@@ -33,14 +33,15 @@ const (
 
 // connect is the onboarding pane.
 type connect struct {
-	flow    *fleet.ConnectFlow
-	step    connectStep
-	paste   textinput.Model
-	stop    context.CancelFunc // ends the callback listener
-	added   []fleet.Entry      // the new vehicles
-	at      int                // the one shown
-	outcome []string           // per new vehicle, what happened
-	err     error
+	flow      *fleet.ConnectFlow
+	step      connectStep
+	paste     textinput.Model
+	stop      context.CancelFunc // ends the callback listener
+	listening bool               // the callback listener runs: the browser can come back to fleetkey
+	added     []fleet.Entry      // the new vehicles
+	at        int                // the one shown
+	outcome   []string           // per new vehicle, what happened
+	err       error
 }
 
 func newConnect(flow *fleet.ConnectFlow, stop context.CancelFunc, isDark bool) connect {
@@ -50,7 +51,7 @@ func newConnect(flow *fleet.ConnectFlow, stop context.CancelFunc, isDark bool) c
 	ti.CharLimit = 4096
 	ti.SetStyles(textinput.DefaultStyles(isDark))
 	ti.Focus()
-	return connect{flow: flow, step: stepRedirect, paste: ti, stop: stop}
+	return connect{flow: flow, step: stepRedirect, paste: ti, stop: stop, listening: true}
 }
 
 // The onboarding's messages.
@@ -59,10 +60,19 @@ type (
 		flow *fleet.ConnectFlow
 		err  error
 	}
-	redirectMsg struct {
+	// listenedMsg is the end of the callback listener: the flow's answer, which the listener has already accepted
+	// (a redirect, or Connect's denial), or why it stopped (the deadline, a port it could not bind).
+	listenedMsg struct {
 		flow     *fleet.ConnectFlow
 		redirect fleet.Redirect
 		err      error
+	}
+	// refusedMsg is a request the listener turned away (another flow's state, say) while it keeps waiting; next
+	// waits for the one after it.
+	refusedMsg struct {
+		flow *fleet.ConnectFlow
+		err  error
+		next tea.Cmd
 	}
 	usersAddedMsg struct {
 		added []fleet.Entry
@@ -82,14 +92,38 @@ func startFlow(c Connector, now time.Time) tea.Cmd {
 	}
 }
 
-// listen runs the callback listener until the redirect arrives, the flow expires, or ctx ends (the paste won).
+// listen runs the flow's callback listener until the flow has its answer, it expires, the listener cannot run, or
+// ctx ends (the pane closed, or the paste won): a command for the listener's end, and one for the requests it turns
+// away meanwhile.
 func listen(ctx context.Context, f *fleet.ConnectFlow, clock func() time.Time) tea.Cmd {
-	return func() tea.Msg {
-		r, err := f.Listen(ctx, clock)
+	ctx, cancel := context.WithCancel(ctx)
+	refusals := make(chan error, 4)
+	report := func(err error) {
+		select {
+		case refusals <- err:
+		default: // the pane is behind by a few already; it shows the latest it gets
+		}
+	}
+	end := func() tea.Msg {
+		defer cancel() // the wait for refusals ends with the listener
+		r, err := f.Listen(ctx, clock, report)
 		if ctx.Err() != nil {
 			return nil
 		}
-		return redirectMsg{flow: f, redirect: r, err: err}
+		return listenedMsg{flow: f, redirect: r, err: err}
+	}
+	return tea.Batch(end, awaitRefusal(ctx, f, refusals))
+}
+
+// awaitRefusal waits for the next request the listener turns away, until the listener ends.
+func awaitRefusal(ctx context.Context, f *fleet.ConnectFlow, refusals <-chan error) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case err := <-refusals:
+			return refusedMsg{flow: f, err: err, next: awaitRefusal(ctx, f, refusals)}
+		case <-ctx.Done():
+			return nil
+		}
 	}
 }
 

@@ -1,10 +1,6 @@
 package ui
 
-import (
-	tea "charm.land/bubbletea/v2"
-
-	"fleetkey/fleet"
-)
+import tea "charm.land/bubbletea/v2"
 
 // connectKey handles a key in the onboarding pane.
 func (m Model) connectKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -27,8 +23,7 @@ func (m Model) connectKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) redirectKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "enter", "ctrl+j":
-		r, err := fleet.ParseRedirect(m.conn.paste.Value())
-		return m, m.redirected(m.conn.flow, r, err)
+		return m, m.pasted()
 	case "ctrl+y":
 		m.status = m.news("copied the Connect link to the clipboard (OSC 52)", false)
 		return m, tea.SetClipboard(m.conn.flow.URL())

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -18,19 +19,24 @@ import (
 // fakeConnector is a Connector over a real Connect flow whose user has one new vehicle; it records what the pane
 // asked of the fleet.
 type fakeConnector struct {
+	redirectURI      string        // "" is a port nothing can bind, for tests that never run the listener
+	timeout          time.Duration // 0 is 10m
 	added            []fleet.Entry
 	confirmed        []string
 	released         []string
 	addedUser, keyTo string
+	adds             int // AddUser calls
 }
 
 func (c *fakeConnector) NewFlow(now time.Time) (*fleet.ConnectFlow, error) {
-	return fleet.NewConnectFlow(fleet.ConnectConfig{ClientID: "client_test", RedirectURI: "http://127.0.0.1:1/callback",
-		Base: fleet.DefaultConnectBase, Mode: "live", Scopes: fleet.DefaultScopes(), Timeout: 10 * time.Minute}, now)
+	redirectURI, timeout := cmp.Or(c.redirectURI, "http://127.0.0.1:1/callback"), cmp.Or(c.timeout, 10*time.Minute)
+	return fleet.NewConnectFlow(fleet.ConnectConfig{ClientID: "client_test", RedirectURI: redirectURI,
+		Base: fleet.DefaultConnectBase, Mode: "live", Scopes: fleet.DefaultScopes(), Timeout: timeout}, now)
 }
 
 func (c *fakeConnector) AddUser(_ context.Context, user, keyURL string, _ time.Time) ([]fleet.Entry, error) {
 	c.addedUser, c.keyTo = user, keyURL
+	c.adds++
 	if keyURL == "" {
 		keyURL = freeURL // the plan's URL, as the fleet gives it
 	}

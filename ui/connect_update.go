@@ -43,16 +43,45 @@ func (m *Model) flowStarted(msg flowStartedMsg) tea.Cmd {
 	return listen(ctx, msg.flow, m.opts.Clock)
 }
 
-// redirected takes a redirect from the listener or the paste field.
-func (m *Model) redirected(flow *fleet.ConnectFlow, r fleet.Redirect, err error) tea.Cmd {
-	if flow != m.conn.flow || m.conn.step != stepRedirect {
-		return nil // a stale listener, or the other path already won
+// listened takes the listener's end. Its redirect is the flow's answer, accepted already: it is never Accepted again.
+func (m *Model) listened(msg listenedMsg) tea.Cmd {
+	if msg.flow != m.conn.flow || m.conn.step != stepRedirect {
+		return nil // a stale listener, or the paste already won
 	}
+	m.conn.listening = false
+	return m.answered(msg.redirect, msg.err)
+}
+
+// refused shows a request the listener turned away while it goes on waiting, and waits for the next one.
+func (m *Model) refused(msg refusedMsg) tea.Cmd {
+	if msg.flow != m.conn.flow || m.conn.step != stepRedirect || !m.conn.listening {
+		return nil // the listener has ended
+	}
+	m.conn.err = fmt.Errorf("the callback listener turned a request away and is still waiting: %w", msg.err)
+	return msg.next
+}
+
+// pasted accepts the redirect in the paste field.
+func (m *Model) pasted() tea.Cmd {
+	r, err := fleet.ParseRedirect(m.conn.paste.Value())
 	if err == nil {
-		r, err = flow.Accept(r, m.now)
+		r, err = m.conn.flow.Accept(r, m.now)
 	}
+	if errors.Is(err, fleet.ErrConnectReused) {
+		return nil // the browser's redirect came first: the listener's end brings the flow's answer
+	}
+	return m.answered(r, err)
+}
+
+// answered takes the flow's answer, from the listener or the paste: a redirect lists the user's vehicles; Connect's
+// denial or the deadline ends the flow with its reason; any other error is shown and the flow stays open.
+func (m *Model) answered(r fleet.Redirect, err error) tea.Cmd {
 	if err != nil {
 		m.conn.err = err
+		if fleet.EndsConnect(err) {
+			m.conn.stop()
+			m.conn.step = stepDone
+		}
 		return nil
 	}
 	m.conn.stop()

@@ -36,14 +36,23 @@ func (m *Model) redirectHelp() string {
 	lines := []string{
 		"1. Open the link below, or give it to the vehicle's owner: on a phone they open it; on a desktop they scan the QR code.",
 		"2. The owner signs in to Tesla and grants access.",
-		"3. The browser comes back to " + Clean(c.flow.RedirectURI()) + " and fleetkey takes it from there. Over SSH, forward that port first:",
-		m.styles.key.Render(fmt.Sprintf("ssh -L %s:%s <this box>", port(host), host)),
-		"Or paste the whole URL from the browser's address bar (even if the page failed to load):",
+	}
+	if c.listening {
+		lines = append(lines,
+			"3. The browser comes back to "+Clean(c.flow.RedirectURI())+" and fleetkey takes it from there. Over SSH, forward that port first:",
+			m.styles.key.Render(fmt.Sprintf("ssh -L %s:%s <this box>", port(host), host)),
+			"Or paste the whole URL from the browser's address bar (even if the page failed to load):")
+	} else {
+		lines = append(lines,
+			"3. The browser comes back to "+Clean(c.flow.RedirectURI())+", where fleetkey could not start its listener:",
+			"paste the whole URL from the browser's address bar once the page has failed to load.")
+	}
+	lines = append(lines,
 		"",
 		c.paste.View(),
 		"",
 		m.styles.dim.Render(fmt.Sprintf("expires in %s · ctrl+y copy link · esc cancel", countdown(c.flow.Deadline().Sub(m.now)))),
-	}
+	)
 	if c.err != nil {
 		lines = append(lines, "", m.errLine(c.err))
 	}

@@ -55,8 +55,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd := m.flowStarted(msg)
 		m.touch()
 		return m, cmd
-	case redirectMsg:
-		cmd := m.redirected(msg.flow, msg.redirect, msg.err)
+	case listenedMsg:
+		cmd := m.listened(msg)
+		m.touch()
+		return m, cmd
+	case refusedMsg:
+		cmd := m.refused(msg)
 		m.touch()
 		return m, cmd
 	case usersAddedMsg:
