@@ -15,6 +15,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"charm.land/ssh"
@@ -71,26 +72,25 @@ type Server struct {
 	open    map[*tracked]struct{} // the sessions running now
 }
 
-// New loads the authorized keys and the host key (generating it on first start) and listens on cfg.Listen.
+// New loads the authorized keys and the host key (generating it on first start) and listens on cfg.Listen. It
+// reports every problem it finds at once, so that one start is enough to learn all that stands in the way.
 func New(cfg Config, d Deps) (*Server, error) {
-	if err := check(cfg, &d); err != nil {
+	if err := check(&cfg, &d); err != nil {
 		return nil, err
 	}
-	keys, err := loadKeys(cfg.AuthorizedKeys)
-	if err != nil {
+	keys, keysErr := loadKeys(cfg.AuthorizedKeys)
+	signer, hostFP, hostErr := loadHostKey(cfg.HostKey)
+	ln, lnErr := listen(cfg.Listen)
+	if err := errors.Join(keysErr, hostErr, lnErr); err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
 		return nil, err
-	}
-	signer, hostFP, err := loadHostKey(cfg.HostKey)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s := &Server{cfg: cfg, d: d, keys: keys, hostFP: hostFP, ln: ln, grace: shutdownGrace,
 		open: map[*tracked]struct{}{}}
 	s.stopping, s.stop = context.WithCancel(context.Background())
+	var err error
 	if s.srv, err = s.newSSH(signer); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("ssh server: %w", err)
@@ -102,8 +102,21 @@ func New(cfg Config, d Deps) (*Server, error) {
 	return s, nil
 }
 
+// listen listens on addr, saying what to do when the port is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("listen on %s: the port is in use, perhaps by another fleetkey serve; stop it, or "+
+			"choose another address with --listen or [serve] listen: %w", addr, err)
+	case err != nil:
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
 // check fills Deps' defaults and refuses what cannot work.
-func check(cfg Config, d *Deps) error {
+func check(cfg *Config, d *Deps) error {
 	var errs []error
 	if d.Fleet == nil {
 		errs = append(errs, errors.New("serve: no fleet"))
