@@ -46,8 +46,7 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 			s.d.Log.Warn("console", "who", k.Comment, "fingerprint", k.Fingerprint, "err", err)
 		}
 		if msg := why(); msg != "" {
-			_, _ = fmt.Fprint(sess, eol(sess)+msg+eol(sess))
-			_ = sess.Exit(0)
+			farewell(sess, msg)
 		}
 		next(sess)
 	}
@@ -159,6 +158,12 @@ func (s *Server) watch(ctx context.Context, p *tea.Program, in *keyClock) (why f
 		defer mu.Unlock()
 		return reason
 	}
+}
+
+// farewell ends a session that was not refused, with msg on its own line of the console's output, and status 0.
+func farewell(sess ssh.Session, msg string) {
+	_, _ = fmt.Fprint(sess, eol(sess)+msg+eol(sess))
+	_ = sess.Exit(0)
 }
 
 // short formats d without its zero tail: "30m", "1h", "1m30s".

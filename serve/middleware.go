@@ -36,25 +36,28 @@ func (t *tracked) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// track registers every session until it ends, and refuses new ones once the server is stopping.
+// track registers every session until its handler ends (screen counted it when it asked to start), and says
+// goodbye at once to one that starts while the server is stopping.
 func (s *Server) track(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		defer s.release()
 		t := &tracked{Session: sess}
 		t.pty, t.winch, t.hasPty = sess.Pty()
+		if f := s.testHookSession.Load(); f != nil {
+			(*f)()
+		}
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
-			refuse(t, goodbye)
+			farewell(t, goodbye)
 			return
 		}
-		s.running.Add(1)
 		s.open[t] = struct{}{}
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
 			delete(s.open, t)
 			s.mu.Unlock()
-			s.running.Done()
 		}()
 		next(t)
 	}

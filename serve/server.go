@@ -67,9 +67,13 @@ type Server struct {
 	active   atomic.Int64 // consoles counted against MaxSessions
 
 	mu      sync.Mutex
-	closing bool                  // no new session once the stop has begun
-	running sync.WaitGroup        // every session handler
-	open    map[*tracked]struct{} // the sessions running now
+	closing bool                  // the stop has begun: a session starting now is told goodbye at once
+	live    int                   // sessions counted from their shell request to their handler's end
+	drained chan struct{}         // closed once closing and no session is live; none may start after
+	ended   bool                  // drained is closed
+	open    map[*tracked]struct{} // the sessions whose handler runs now
+
+	testHookSession atomic.Pointer[func()] // tests: run as each session's handler begins
 }
 
 // New loads the authorized keys and the host key (generating it on first start) and listens on cfg.Listen. It
@@ -88,7 +92,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, d: d, keys: keys, hostFP: hostFP, ln: ln, grace: shutdownGrace,
-		open: map[*tracked]struct{}{}}
+		open: map[*tracked]struct{}{}, drained: make(chan struct{})}
 	s.stopping, s.stop = context.WithCancel(context.Background())
 	var err error
 	if s.srv, err = s.newSSH(signer); err != nil {
@@ -154,6 +158,7 @@ func (s *Server) newSSH(signer gossh.Signer) (*ssh.Server, error) {
 		func(srv *ssh.Server) error {
 			srv.AddHostKey(signer)
 			srv.HandshakeTimeout = handshakeTimeout
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.openSession}
 			return nil
 		},
 		wish.WithVersion("fleetkey"),
@@ -171,62 +176,3 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // HostKeyFingerprint returns the SHA256 fingerprint of the host key, for users to check on first connection.
 func (s *Server) HostKeyFingerprint() string { return s.hostFP }
-
-// Serve accepts sessions until ctx is cancelled, then stops gracefully: every open console gets a closing line and
-// exits 0, and the server waits for them (at most 30 s) before it closes what remains. It returns nil after a
-// stop, or the error that stopped the listener. Serve is called once.
-func (s *Server) Serve(ctx context.Context) error {
-	s.d.Log.Info("serving the console over ssh", "listen", s.ln.Addr().String(), "host_key", s.hostFP,
-		"keys", len(s.keys), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
-	served := make(chan error, 1)
-	go func() { served <- s.srv.Serve(s.ln) }()
-	select {
-	case err := <-served:
-		s.shutdown()
-		return fmt.Errorf("serve ssh on %s: %w", s.ln.Addr(), err)
-	case <-ctx.Done():
-	}
-	s.shutdown()
-	if err := <-served; err != nil && !errors.Is(err, ssh.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-		s.d.Log.Warn("ssh server after stop", "err", err)
-	}
-	s.d.Log.Info("stopped")
-	return nil
-}
-
-// shutdown refuses new sessions, tells the open ones to say goodbye, waits for them (at most s.grace), then closes
-// every connection left, such as clients that keep an idle connection open after their session.
-func (s *Server) shutdown() {
-	s.mu.Lock()
-	s.closing = true
-	n := len(s.open)
-	s.mu.Unlock()
-	s.d.Log.Info("stopping", "sessions", n)
-	s.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- s.srv.Shutdown(ctx) }()
-	if !waitAll(ctx, &s.running) {
-		s.d.Log.Warn("sessions still open after the grace period; cutting them", "grace", s.grace.String())
-	}
-	_ = s.srv.Close()
-	_ = s.ln.Close() // in case Shutdown ran before Serve had registered it
-	<-shut
-	waitAll(ctx, &s.running)
-}
-
-// waitAll waits for wg until ctx ends; it reports whether wg finished.
-func waitAll(ctx context.Context, wg *sync.WaitGroup) bool {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
