@@ -33,6 +33,12 @@ type Config struct {
 	HostKey        string        // the host's private key; an ed25519 key is generated there (0600) when missing
 	MaxSessions    int           // sessions open at once; one more is refused with a message
 	IdleTimeout    time.Duration // a session with no key pressed for this long is closed; 0 means never
+
+	// MaxUnauthenticated is how many connections may be authenticating at once; one more is closed at once.
+	// 0 means DefaultMaxUnauthenticated.
+	MaxUnauthenticated int
+	// AuthTimeout is how long a connection has, from its accept, to authenticate; 0 means DefaultAuthTimeout.
+	AuthTimeout time.Duration
 }
 
 // Deps are what the sessions share: the process's one fleet and its audit log.
@@ -49,9 +55,6 @@ type Deps struct {
 // shutdownGrace bounds a graceful stop: sessions that have not ended by then are cut.
 const shutdownGrace = 30 * time.Second
 
-// handshakeTimeout bounds an SSH handshake, so half-open connections do not linger before authentication.
-const handshakeTimeout = 30 * time.Second
-
 // Server is the SSH console server.
 type Server struct {
 	cfg    Config
@@ -65,6 +68,7 @@ type Server struct {
 	stopping context.Context // cancelled when the server stops: every console says goodbye
 	stop     context.CancelFunc
 	active   atomic.Int64 // consoles counted against MaxSessions
+	unauthed *unauthed    // the connections still authenticating
 
 	mu      sync.Mutex
 	closing bool                  // the stop has begun: a session starting now is told goodbye at once
@@ -94,6 +98,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, d: d, keys: keys, hostFP: hostFP, ln: ln, grace: shutdownGrace,
 		open: map[*tracked]struct{}{}, drained: make(chan struct{})}
 	s.stopping, s.stop = context.WithCancel(context.Background())
+	s.unauthed = newUnauthed(cfg.MaxUnauthenticated, d.Log)
 	var err error
 	if s.srv, err = s.newSSH(signer); err != nil {
 		_ = ln.Close()
@@ -134,6 +139,16 @@ func check(cfg *Config, d *Deps) error {
 	if cfg.IdleTimeout < 0 {
 		errs = append(errs, fmt.Errorf("serve: idle_timeout = %s, want 0 (none) or more", cfg.IdleTimeout))
 	}
+	if cfg.MaxUnauthenticated < 0 || cfg.AuthTimeout < 0 {
+		errs = append(errs, fmt.Errorf("serve: max unauthenticated %d, auth timeout %s: want 0 (the default) or more",
+			cfg.MaxUnauthenticated, cfg.AuthTimeout))
+	}
+	if cfg.MaxUnauthenticated == 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if cfg.AuthTimeout == 0 {
+		cfg.AuthTimeout = DefaultAuthTimeout
+	}
 	if d.Fleet != nil && d.Intervals == (policy.Intervals{}) {
 		d.Intervals = d.Fleet.Intervals()
 	}
@@ -157,7 +172,9 @@ func (s *Server) newSSH(signer gossh.Signer) (*ssh.Server, error) {
 	opts := []ssh.Option{
 		func(srv *ssh.Server) error {
 			srv.AddHostKey(signer)
-			srv.HandshakeTimeout = handshakeTimeout
+			srv.HandshakeTimeout = s.cfg.AuthTimeout // the handshake includes authentication
+			srv.ConnCallback = s.admitConn
+			srv.ServerConfigCallback = serverConfig
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.openSession}
 			return nil
 		},

@@ -19,7 +19,8 @@ const linger = time.Second
 // stop, or the error that stopped the listener. Serve is called once.
 func (s *Server) Serve(ctx context.Context) error {
 	s.d.Log.Info("serving the console over ssh", "listen", s.ln.Addr().String(), "host_key", s.hostFP,
-		"keys", len(s.keys), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
+		"keys", len(s.keys), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String(),
+		"max_unauthenticated", s.cfg.MaxUnauthenticated, "auth_timeout", s.cfg.AuthTimeout.String())
 	served := make(chan error, 1)
 	go func() { served <- s.srv.Serve(s.ln) }()
 	select {
@@ -46,6 +47,7 @@ func (s *Server) shutdown() {
 	defer cancel()
 	shut := make(chan struct{}) // closed when every connection has closed, or at the end of the grace period
 	go func() { _ = s.srv.Shutdown(ctx); close(shut) }()
+	s.unauthed.stop()
 	select {
 	case <-s.drained:
 		select {
