@@ -52,31 +52,26 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// run runs p on the session until it ends, as Wish's Bubble Tea middleware does, but with window changes
-// coalesced instead of handed over one by one. The middleware's p.Send of each change blocks while the program is
-// stalled (its output is waiting for a client that reads nothing); then the session's requests back up into the SSH
-// connection's reader, which stops, so the server never sees that client close and nothing ever unblocks. Here the
-// session's window changes are always taken at once, for as long as the session has requests, and only the latest
-// waits for the program.
+// run runs p on the session until it ends, as Wish's Bubble Tea middleware does, with the session's sizes (already
+// clamped, and never blocking the SSH library: see sized) and the notices of their clamping handed to the program.
+// p.Send blocks while the program is stalled, its output waiting for a client that reads nothing; only this
+// goroutine waits then, and p.Send returns once the program has ended.
 func run(ctx context.Context, sess ssh.Session, p *tea.Program) error {
 	_, winch, _ := sess.Pty() // never nil: needTerminal let only PTY sessions through
-	latest := make(chan tea.WindowSizeMsg, 1)
-	go func() { // until the session's requests end, even after the program: a blocked winch blocks them all
-		for w := range winch {
-			select { // drop the size still waiting, if any: only the latest matters
-			case <-latest:
-			default:
-			}
-			latest <- tea.WindowSizeMsg{Width: w.Width, Height: w.Height}
-		}
-	}()
+	notes := notices(sess)
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case msg := <-latest:
-				p.Send(msg) // returns once the program has ended, if it is stalled until then
+			case w, ok := <-winch:
+				if !ok {
+					winch = nil // the session's requests have ended; the notes may still have one
+					continue
+				}
+				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			case n := <-notes:
+				p.Send(ui.Notice(n))
 			}
 		}
 	}()
