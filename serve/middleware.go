@@ -78,7 +78,7 @@ func (s *Server) track(next ssh.Handler) ssh.Handler {
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
-			farewell(t, goodbye)
+			farewell(t, closing{msg: goodbye})
 			return
 		}
 		s.open[t] = struct{}{}
