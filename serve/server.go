@@ -69,6 +69,7 @@ type Server struct {
 	stop     context.CancelFunc
 	active   atomic.Int64 // consoles counted against MaxSessions
 	unauthed *unauthed    // the connections still authenticating
+	channels atomic.Int64 // session channels open
 
 	mu      sync.Mutex
 	closing bool                  // the stop has begun: a session starting now is told goodbye at once
