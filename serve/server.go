@@ -1,8 +1,9 @@
 // Package serve serves the fleet console over SSH (Wish v2) and decides who may use it and how: only the public keys
 // of an authorized_keys file get in (no passwords, no keyboard-interactive), each as a viewer (watches) or an
 // operator (may also read and onboard vehicles, every such action written to the audit log); how many sessions may
-// run at once and how long one may sit idle; that the host key is made once and a changed one stops the server; and
-// that a stop says goodbye to every session. Each session runs its own console model, with its own size, colours
+// run at once and how long one may sit idle; how many connections may be authenticating and for how long, and how
+// large a terminal and how much input a client may ask the server to hold; that the host key is made once and a
+// changed one stops the server; and that a stop says goodbye to every session, however late it started. Each session runs its own console model, with its own size, colours
 // and subscription to the scheduler's news, over the one fleet, scheduler and state of the process, so a slow
 // session holds up nobody else.
 package serve
