@@ -80,10 +80,31 @@ func maxLateness(srv *fakeserver.Server, cars int, interval time.Duration, from,
 
 // startLiveServe starts `fleetkey serve` on a live config over the fake, every badge of its cars automatic.
 func startLiveServe(b *testing.B, base, token string) serveProc {
-	dir := b.TempDir()
+	cmd, proc := liveServeCmd(b, buildFleetkey(b), base, token)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.Contains(line, "listening on ") {
+		b.Fatalf("serve did not start: %q, %v", line, err)
+	}
+	go io.Copy(io.Discard, out)
+	proc.addr = strings.Fields(strings.SplitN(line, "listening on ", 2)[1])[0]
+	proc.pid = cmd.Process.Pid
+	return proc
+}
+
+// liveServeCmd writes, in a new directory, a live config over the fake whose every badge is read automatically (10 s
+// apart), its authorized_keys with one operator, and returns the unstarted `bin serve` on it, listening on a free
+// loopback port unless args say otherwise.
+func liveServeCmd(tb testing.TB, bin, base, token string, args ...string) (*exec.Cmd, serveProc) {
+	dir := tb.TempDir()
 	proc := serveProc{dir: dir}
-	keys := operatorKey(b, &proc)
-	writeFileTB(b, filepath.Join(dir, "authorized_keys"), keys)
+	keys := operatorKey(tb, &proc)
+	writeFileTB(tb, filepath.Join(dir, "authorized_keys"), keys)
 	cfg := fmt.Sprintf(`state_file = "state.json"
 [fleet]
 source = "smartcar"
@@ -102,21 +123,9 @@ authorized_keys = "authorized_keys"
 host_key = "host_key"
 max_sessions = 60
 `, base, token)
-	writeFileTB(b, filepath.Join(dir, "config.toml"), cfg)
-	cmd := exec.Command(buildFleetkey(b), "--config", filepath.Join(dir, "config.toml"), "serve", "--listen", "127.0.0.1:0")
+	writeFileTB(tb, filepath.Join(dir, "config.toml"), cfg)
+	args = append([]string{"--config", filepath.Join(dir, "config.toml"), "serve", "--listen", "127.0.0.1:0"}, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir, "HOME="+dir, "FAKE_SECRET=fake-secret")
-	out, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.Contains(line, "listening on ") {
-		b.Fatalf("serve did not start: %q, %v", line, err)
-	}
-	go io.Copy(io.Discard, out)
-	proc.addr = strings.Fields(strings.SplitN(line, "listening on ", 2)[1])[0]
-	proc.pid = cmd.Process.Pid
-	return proc
+	return cmd, proc
 }

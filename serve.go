@@ -59,6 +59,8 @@ func serveFleet(ctx context.Context, g globals, listen string, stdout io.Writer)
 }
 
 // serveOwned runs the server over the owned state until ctx ends, then waits for the scheduler's reads in flight.
+// Everything that can refuse to start (the authorized keys, the host key, the port) is checked and bound before the
+// scheduler makes its first read, so a start-up error ends the process at once, with no read spent.
 func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string, stdout io.Writer) error {
 	audit, err := openAudit(a.cfg, configPath)
 	if err != nil {
@@ -74,9 +76,6 @@ func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string
 	d := serve.Deps{Fleet: a.fleet, Intervals: a.cfg.Intervals, Label: a.label, Audit: audit, Log: log, Clock: time.Now}
 	if a.sched != nil {
 		d.Connect = &a.cfg.Connect
-		done := make(chan struct{})
-		defer func() { <-done }()
-		go func() { defer close(done); _ = a.sched.Run(ctx, time.Now) }()
 	}
 	srv, err := serve.New(cfg, d)
 	if err != nil {
@@ -87,7 +86,24 @@ func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string
 	if !isLoopbackAddr(srv.Addr()) { // the server logs it too
 		fmt.Fprintln(stdout, "fleetkey serve: warning: listening beyond loopback")
 	}
-	return srv.Serve(ctx)
+	if a.sched == nil {
+		return srv.Serve(ctx)
+	}
+	return serveScheduled(ctx, a.sched, srv)
+}
+
+// serveScheduled runs the scheduler beside the server, and stops it when the server stops for any reason, so a
+// server that fails does not leave the process reading with nobody watching. It returns once the reads in flight
+// have ended.
+func serveScheduled(ctx context.Context, sched *fleet.Scheduler, srv *serve.Server) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sched.Run(ctx, time.Now) }()
+	err := srv.Serve(ctx)
+	cancel()
+	<-done
+	return err
 }
 
 // serveConfig is [serve] with paths resolved against the config file and the XDG defaults; authorized_keys is required.

@@ -3,10 +3,8 @@ package serve
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -34,8 +32,7 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 			refuse(sess, "fleetkey: "+ui.Clean(err.Error()))
 			return
 		}
-		in := &keyClock{r: sess}
-		in.last.Store(time.Now().UnixNano())
+		in := newInput(sess)
 		opts := append(bm.MakeOptions(sess), tea.WithInput(in), tea.WithoutSignalHandler())
 		if noColour(sess.Environ()) { // colorprofile honours only NO_COLOR=1/true; no-color.org says any value
 			opts = append(opts, tea.WithColorProfile(colorprofile.ASCII))
@@ -45,39 +42,33 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 		if err := run(ctx, sess, p); err != nil {
 			s.d.Log.Warn("console", "who", k.Comment, "fingerprint", k.Fingerprint, "err", err)
 		}
-		if msg := why(); msg != "" {
-			_, _ = fmt.Fprint(sess, eol(sess)+msg+eol(sess))
-			_ = sess.Exit(0)
+		if c := why(); c.msg != "" {
+			farewell(sess, c)
 		}
 		next(sess)
 	}
 }
 
-// run runs p on the session until it ends, as Wish's Bubble Tea middleware does, but with window changes
-// coalesced instead of handed over one by one. The middleware's p.Send of each change blocks while the program is
-// stalled (its output is waiting for a client that reads nothing); then the session's requests back up into the SSH
-// connection's reader, which stops, so the server never sees that client close and nothing ever unblocks. Here the
-// session's window changes are always taken at once, for as long as the session has requests, and only the latest
-// waits for the program.
+// run runs p on the session until it ends, as Wish's Bubble Tea middleware does, with the session's sizes (already
+// clamped, and never blocking the SSH library: see sized) and the notices of their clamping handed to the program.
+// p.Send blocks while the program is stalled, its output waiting for a client that reads nothing; only this
+// goroutine waits then, and p.Send returns once the program has ended.
 func run(ctx context.Context, sess ssh.Session, p *tea.Program) error {
 	_, winch, _ := sess.Pty() // never nil: needTerminal let only PTY sessions through
-	latest := make(chan tea.WindowSizeMsg, 1)
-	go func() { // until the session's requests end, even after the program: a blocked winch blocks them all
-		for w := range winch {
-			select { // drop the size still waiting, if any: only the latest matters
-			case <-latest:
-			default:
-			}
-			latest <- tea.WindowSizeMsg{Width: w.Width, Height: w.Height}
-		}
-	}()
+	notes := notices(sess)
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case msg := <-latest:
-				p.Send(msg) // returns once the program has ended, if it is stalled until then
+			case w, ok := <-winch:
+				if !ok {
+					winch = nil // the session's requests have ended; the notes may still have one
+					continue
+				}
+				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			case n := <-notes:
+				p.Send(ui.Notice(n))
 			}
 		}
 	}()
@@ -114,14 +105,14 @@ func (s *Server) model(ctx context.Context, sess ssh.Session, k fleet.Key) (tea.
 	return ui.New(opts), nil
 }
 
-// watch ends the program when the server stops or the session has had no input for IdleTimeout, and returns what
-// tells why (empty when neither happened, e.g. the user quit).
-func (s *Server) watch(ctx context.Context, p *tea.Program, in *keyClock) (why func() string) {
+// watch ends the program when the server stops, the session has had no input for IdleTimeout or its input went
+// past the limits, and returns what tells why (empty when none happened, e.g. the user quit).
+func (s *Server) watch(ctx context.Context, p *tea.Program, in *input) (why func() closing) {
 	var mu sync.Mutex
-	var reason string
-	end := func(msg string) {
+	var reason closing
+	end := func(c closing) {
 		mu.Lock()
-		reason = msg
+		reason = c
 		mu.Unlock()
 		p.Quit()
 	}
@@ -142,23 +133,45 @@ func (s *Server) watch(ctx context.Context, p *tea.Program, in *keyClock) (why f
 				p.Quit()
 				return
 			case <-s.stopping.Done():
-				end(goodbye)
+				end(closing{msg: goodbye})
+				return
+			case msg := <-in.abused:
+				s.d.Log.Warn("session ended: input past the limits", "fingerprint", fingerprintOf(ctx), "why", msg)
+				end(closing{msg: msg, status: 1})
 				return
 			case <-idle:
 				if left := t - in.since(); left > 0 {
 					timer.Reset(left)
 					continue
 				}
-				end("fleetkey: no key pressed for " + short(t) + "; goodbye")
+				end(closing{msg: "fleetkey: no key pressed for " + short(t) + "; goodbye"})
 				return
 			}
 		}
 	}()
-	return func() string {
+	return func() closing {
 		mu.Lock()
 		defer mu.Unlock()
 		return reason
 	}
+}
+
+// fingerprintOf is the fingerprint of the key the connection of ctx was authorized as.
+func fingerprintOf(ctx context.Context) string {
+	k, _ := keyOf(ctx)
+	return k.Fingerprint
+}
+
+// closing is why the server ended a console, and the session's exit status.
+type closing struct {
+	msg    string
+	status int
+}
+
+// farewell ends a session that the server ends, with c's message on its own line of the console's output.
+func farewell(sess ssh.Session, c closing) {
+	_, _ = fmt.Fprint(sess, eol(sess)+c.msg+eol(sess))
+	_ = sess.Exit(c.status)
 }
 
 // short formats d without its zero tail: "30m", "1h", "1m30s".
@@ -172,23 +185,6 @@ func short(d time.Duration) string {
 	}
 	return s
 }
-
-// keyClock is the session's input, noting when the user last sent anything.
-type keyClock struct {
-	r    io.Reader
-	last atomic.Int64 // unix nanoseconds
-}
-
-func (k *keyClock) Read(p []byte) (int, error) {
-	n, err := k.r.Read(p)
-	if n > 0 {
-		k.last.Store(time.Now().UnixNano())
-	}
-	return n, err
-}
-
-// since returns how long ago the last input came.
-func (k *keyClock) since() time.Duration { return time.Since(time.Unix(0, k.last.Load())) }
 
 // noColour reports whether the session's environment sets NO_COLOR to anything.
 func noColour(env []string) bool {

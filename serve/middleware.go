@@ -9,10 +9,12 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/recover"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // tracked is one open session as the server sees it: it counts what the session is sent, and notes when a write
-// to it began, so a stalled client can be told from a quiet one. It keeps the PTY as the session began.
+// to it began, so a stalled client can be told from a quiet one. It keeps the PTY as the session began, and every
+// size the client gives clamped to what a terminal can be, before anything is drawn at that size.
 type tracked struct {
 	ssh.Session
 	sent    atomic.Int64
@@ -20,12 +22,40 @@ type tracked struct {
 
 	pty    ssh.Pty
 	winch  <-chan ssh.Window
+	notes  <-chan string // why a size was clamped, for the console's status line
 	hasPty bool
 }
 
-// Pty returns the PTY as the session began, and the channel of its later sizes. The SSH library's own Pty reads
-// the window that each window-change request writes, without a lock, so it is read once, at the start.
+// Pty returns the PTY as the session began, and the channel of its sizes, all clamped. The SSH library's own Pty
+// reads the window that each window-change request writes, without a lock, so it is read once, at the start.
 func (t *tracked) Pty() (ssh.Pty, <-chan ssh.Window, bool) { return t.pty, t.winch, t.hasPty }
+
+// notices returns the channel of sess's size notices; nil, never ready, for a session the server does not track.
+func notices(sess ssh.Session) <-chan string {
+	if t, ok := sess.(*tracked); ok {
+		return t.notes
+	}
+	return nil
+}
+
+// newTracked reads sess's PTY once and clamps its sizes.
+func (s *Server) newTracked(sess ssh.Session) *tracked {
+	t := &tracked{Session: sess}
+	t.pty, t.winch, t.hasPty = sess.Pty()
+	if !t.hasPty {
+		return t
+	}
+	t.pty.Window, _ = clampWindow(t.pty.Window)
+	t.winch, t.notes = sized(t.winch, func(asked ssh.Window) {
+		var fp string
+		if pk := sess.PublicKey(); pk != nil {
+			fp = gossh.FingerprintSHA256(pk)
+		}
+		s.d.Log.Warn("terminal size clamped", "fingerprint", fp, "width", asked.Width, "height", asked.Height,
+			"max_width", maxWidth, "max_height", maxHeight)
+	})
+	return t
+}
 
 // Write sends p to the client, counting it.
 func (t *tracked) Write(p []byte) (int, error) {
@@ -36,25 +66,27 @@ func (t *tracked) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// track registers every session until it ends, and refuses new ones once the server is stopping.
+// track registers every session until its handler ends (screen counted it when it asked to start), and says
+// goodbye at once to one that starts while the server is stopping.
 func (s *Server) track(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		t := &tracked{Session: sess}
-		t.pty, t.winch, t.hasPty = sess.Pty()
+		defer s.release()
+		t := s.newTracked(sess)
+		if f := s.testHookSession.Load(); f != nil {
+			(*f)()
+		}
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
-			refuse(t, goodbye)
+			farewell(t, closing{msg: goodbye})
 			return
 		}
-		s.running.Add(1)
 		s.open[t] = struct{}{}
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
 			delete(s.open, t)
 			s.mu.Unlock()
-			s.running.Done()
 		}()
 		next(t)
 	}

@@ -1,8 +1,9 @@
 // Package serve serves the fleet console over SSH (Wish v2) and decides who may use it and how: only the public keys
 // of an authorized_keys file get in (no passwords, no keyboard-interactive), each as a viewer (watches) or an
 // operator (may also read and onboard vehicles, every such action written to the audit log); how many sessions may
-// run at once and how long one may sit idle; that the host key is made once and a changed one stops the server; and
-// that a stop says goodbye to every session. Each session runs its own console model, with its own size, colours
+// run at once and how long one may sit idle; how many connections may be authenticating and for how long, and how
+// large a terminal and how much input a client may ask the server to hold; that the host key is made once and a
+// changed one stops the server; and that a stop says goodbye to every session, however late it started. Each session runs its own console model, with its own size, colours
 // and subscription to the scheduler's news, over the one fleet, scheduler and state of the process, so a slow
 // session holds up nobody else.
 package serve
@@ -15,6 +16,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"charm.land/ssh"
@@ -32,6 +34,12 @@ type Config struct {
 	HostKey        string        // the host's private key; an ed25519 key is generated there (0600) when missing
 	MaxSessions    int           // sessions open at once; one more is refused with a message
 	IdleTimeout    time.Duration // a session with no key pressed for this long is closed; 0 means never
+
+	// MaxUnauthenticated is how many connections may be authenticating at once; one more is closed at once.
+	// 0 means DefaultMaxUnauthenticated.
+	MaxUnauthenticated int
+	// AuthTimeout is how long a connection has, from its accept, to authenticate; 0 means DefaultAuthTimeout.
+	AuthTimeout time.Duration
 }
 
 // Deps are what the sessions share: the process's one fleet and its audit log.
@@ -48,9 +56,6 @@ type Deps struct {
 // shutdownGrace bounds a graceful stop: sessions that have not ended by then are cut.
 const shutdownGrace = 30 * time.Second
 
-// handshakeTimeout bounds an SSH handshake, so half-open connections do not linger before authentication.
-const handshakeTimeout = 30 * time.Second
-
 // Server is the SSH console server.
 type Server struct {
 	cfg    Config
@@ -64,33 +69,39 @@ type Server struct {
 	stopping context.Context // cancelled when the server stops: every console says goodbye
 	stop     context.CancelFunc
 	active   atomic.Int64 // consoles counted against MaxSessions
+	unauthed *unauthed    // the connections still authenticating
+	channels atomic.Int64 // session channels open
 
 	mu      sync.Mutex
-	closing bool                  // no new session once the stop has begun
-	running sync.WaitGroup        // every session handler
-	open    map[*tracked]struct{} // the sessions running now
+	closing bool                  // the stop has begun: a session starting now is told goodbye at once
+	live    int                   // sessions counted from their shell request to their handler's end
+	drained chan struct{}         // closed once closing and no session is live; none may start after
+	ended   bool                  // drained is closed
+	open    map[*tracked]struct{} // the sessions whose handler runs now
+
+	testHookSession atomic.Pointer[func()] // tests: run as each session's handler begins
 }
 
-// New loads the authorized keys and the host key (generating it on first start) and listens on cfg.Listen.
+// New loads the authorized keys and the host key (generating it on first start) and listens on cfg.Listen. It
+// reports every problem it finds at once, so that one start is enough to learn all that stands in the way.
 func New(cfg Config, d Deps) (*Server, error) {
-	if err := check(cfg, &d); err != nil {
+	if err := check(&cfg, &d); err != nil {
 		return nil, err
 	}
-	keys, err := loadKeys(cfg.AuthorizedKeys)
-	if err != nil {
+	keys, keysErr := loadKeys(cfg.AuthorizedKeys)
+	signer, hostFP, hostErr := loadHostKey(cfg.HostKey)
+	ln, lnErr := listen(cfg.Listen)
+	if err := errors.Join(keysErr, hostErr, lnErr); err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
 		return nil, err
-	}
-	signer, hostFP, err := loadHostKey(cfg.HostKey)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s := &Server{cfg: cfg, d: d, keys: keys, hostFP: hostFP, ln: ln, grace: shutdownGrace,
-		open: map[*tracked]struct{}{}}
+		open: map[*tracked]struct{}{}, drained: make(chan struct{})}
 	s.stopping, s.stop = context.WithCancel(context.Background())
+	s.unauthed = newUnauthed(cfg.MaxUnauthenticated, d.Log)
+	var err error
 	if s.srv, err = s.newSSH(signer); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("ssh server: %w", err)
@@ -102,8 +113,21 @@ func New(cfg Config, d Deps) (*Server, error) {
 	return s, nil
 }
 
+// listen listens on addr, saying what to do when the port is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("listen on %s: the port is in use, perhaps by another fleetkey serve; stop it, or "+
+			"choose another address with --listen or [serve] listen: %w", addr, err)
+	case err != nil:
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
 // check fills Deps' defaults and refuses what cannot work.
-func check(cfg Config, d *Deps) error {
+func check(cfg *Config, d *Deps) error {
 	var errs []error
 	if d.Fleet == nil {
 		errs = append(errs, errors.New("serve: no fleet"))
@@ -116,6 +140,16 @@ func check(cfg Config, d *Deps) error {
 	}
 	if cfg.IdleTimeout < 0 {
 		errs = append(errs, fmt.Errorf("serve: idle_timeout = %s, want 0 (none) or more", cfg.IdleTimeout))
+	}
+	if cfg.MaxUnauthenticated < 0 || cfg.AuthTimeout < 0 {
+		errs = append(errs, fmt.Errorf("serve: max unauthenticated %d, auth timeout %s: want 0 (the default) or more",
+			cfg.MaxUnauthenticated, cfg.AuthTimeout))
+	}
+	if cfg.MaxUnauthenticated == 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if cfg.AuthTimeout == 0 {
+		cfg.AuthTimeout = DefaultAuthTimeout
 	}
 	if d.Fleet != nil && d.Intervals == (policy.Intervals{}) {
 		d.Intervals = d.Fleet.Intervals()
@@ -140,7 +174,10 @@ func (s *Server) newSSH(signer gossh.Signer) (*ssh.Server, error) {
 	opts := []ssh.Option{
 		func(srv *ssh.Server) error {
 			srv.AddHostKey(signer)
-			srv.HandshakeTimeout = handshakeTimeout
+			srv.HandshakeTimeout = s.cfg.AuthTimeout // the handshake includes authentication
+			srv.ConnCallback = s.admitConn
+			srv.ServerConfigCallback = serverConfig
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.openSession}
 			return nil
 		},
 		wish.WithVersion("fleetkey"),
@@ -158,62 +195,3 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // HostKeyFingerprint returns the SHA256 fingerprint of the host key, for users to check on first connection.
 func (s *Server) HostKeyFingerprint() string { return s.hostFP }
-
-// Serve accepts sessions until ctx is cancelled, then stops gracefully: every open console gets a closing line and
-// exits 0, and the server waits for them (at most 30 s) before it closes what remains. It returns nil after a
-// stop, or the error that stopped the listener. Serve is called once.
-func (s *Server) Serve(ctx context.Context) error {
-	s.d.Log.Info("serving the console over ssh", "listen", s.ln.Addr().String(), "host_key", s.hostFP,
-		"keys", len(s.keys), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
-	served := make(chan error, 1)
-	go func() { served <- s.srv.Serve(s.ln) }()
-	select {
-	case err := <-served:
-		s.shutdown()
-		return fmt.Errorf("serve ssh on %s: %w", s.ln.Addr(), err)
-	case <-ctx.Done():
-	}
-	s.shutdown()
-	if err := <-served; err != nil && !errors.Is(err, ssh.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-		s.d.Log.Warn("ssh server after stop", "err", err)
-	}
-	s.d.Log.Info("stopped")
-	return nil
-}
-
-// shutdown refuses new sessions, tells the open ones to say goodbye, waits for them (at most s.grace), then closes
-// every connection left, such as clients that keep an idle connection open after their session.
-func (s *Server) shutdown() {
-	s.mu.Lock()
-	s.closing = true
-	n := len(s.open)
-	s.mu.Unlock()
-	s.d.Log.Info("stopping", "sessions", n)
-	s.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- s.srv.Shutdown(ctx) }()
-	if !waitAll(ctx, &s.running) {
-		s.d.Log.Warn("sessions still open after the grace period; cutting them", "grace", s.grace.String())
-	}
-	_ = s.srv.Close()
-	_ = s.ln.Close() // in case Shutdown ran before Serve had registered it
-	<-shut
-	waitAll(ctx, &s.running)
-}
-
-// waitAll waits for wg until ctx ends; it reports whether wg finished.
-func waitAll(ctx context.Context, wg *sync.WaitGroup) bool {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}

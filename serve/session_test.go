@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +181,52 @@ func tail(s string) string {
 		return "…" + s[len(s)-200:]
 	}
 	return s
+}
+
+// TestEnvLimits: a session's env requests are refused past maxEnv, or past maxEnvBytes each, since the SSH library
+// keeps every one; the session still starts.
+func TestEnvLimits(t *testing.T) {
+	h := startServer(t, configFleet(), Config{})
+	c, err := dial(h.addr, nil, gossh.PublicKeys(h.bob.signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.Setenv("LONG", strings.Repeat("x", maxEnvBytes)); err == nil {
+		t.Errorf("an env request of %d bytes was accepted", maxEnvBytes)
+	}
+	for i := range maxEnv - 1 { // the long one counted
+		if err := sess.Setenv(fmt.Sprintf("V%d", i), "1"); err != nil {
+			t.Fatalf("env request %d of %d: %v", i+2, maxEnv, err)
+		}
+	}
+	if err := sess.Setenv("ONE_MORE", "1"); err == nil {
+		t.Errorf("env request %d was accepted, want refused past %d", maxEnv+1, maxEnv)
+	}
+}
+
+// TestChannelLimit: past channelsPer×MaxSessions session channels open, the next is rejected at once, before it
+// can buffer anything.
+func TestChannelLimit(t *testing.T) {
+	h := startServer(t, configFleet(), Config{MaxSessions: 1})
+	c, err := dial(h.addr, nil, gossh.PublicKeys(h.bob.signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range channelsPer {
+		if _, err := c.NewSession(); err != nil {
+			t.Fatalf("session channel %d of %d: %v", i+1, channelsPer, err)
+		}
+	}
+	_, err = c.NewSession()
+	var oc *gossh.OpenChannelError
+	if !errors.As(err, &oc) || oc.Reason != gossh.ResourceShortage || !strings.Contains(oc.Message, "the console is full") {
+		t.Errorf("session channel past the limit: %v, want rejected as a resource shortage, the console is full", err)
+	}
 }

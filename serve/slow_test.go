@@ -28,15 +28,19 @@ func TestSlowSessionBlocksNoOne(t *testing.T) {
 	viewer.until(t, "about 8h to wait in the viewer's screen", func(s string) bool {
 		return isAbout8h.MatchString(rowOf(s, "veh-keyless"))
 	})
+	checkReadAudited(t, h, "veh-keyless") // first: the viewer may see the read before it reaches the fake
 	if n := fake.ReadCount("veh-keyless"); n != 1 {
 		t.Errorf("the fake saw %d reads, want 1", n)
 	}
-	checkReadAudited(t, h, "veh-keyless")
 	if now := stalled.writing.Load(); now != began {
 		t.Errorf("the stalled session's write ended during the test (began %d, now %d): it was not held stalled",
 			began, now)
 	}
 }
+
+// fillWait bounds the time a stalled session takes to fill its client's 2 MB SSH window. Under -race, on two cores
+// with one of them busy, the console renders some 150 KB/s of redraws: wait's 10 s were not always enough.
+const fillWait = 3 * wait
 
 // stall opens a viewer's console in a 300×100 terminal whose output the client never reads, resizes it until the
 // client's window is full, and returns the server's side of it once a write to it has been blocked for half a
@@ -91,13 +95,13 @@ func (h *harness) stall(t *testing.T) *tracked {
 	return h.blockedWrite(t, 500*time.Millisecond)
 }
 
-// blockedWrite polls, within wait, for the one open session whose current write began at least d ago: there is no
-// event for "a write has not returned", so this is the one wait of the tests that is a poll.
+// blockedWrite polls, within fillWait, for the one open session whose current write began at least d ago: there is
+// no event for "a write has not returned", so this is a wait of the tests that is a poll.
 func (h *harness) blockedWrite(t *testing.T, d time.Duration) *tracked {
 	t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(wait)
+	deadline := time.After(fillWait)
 	for {
 		h.srv.mu.Lock()
 		for tr := range h.srv.open {
@@ -111,7 +115,13 @@ func (h *harness) blockedWrite(t *testing.T, d time.Duration) *tracked {
 		select {
 		case <-tick.C:
 		case <-deadline:
-			t.Fatalf("no session's write blocked for %s within %s", d, wait)
+			h.srv.mu.Lock()
+			var sent []int64
+			for tr := range h.srv.open {
+				sent = append(sent, tr.sent.Load())
+			}
+			h.srv.mu.Unlock()
+			t.Fatalf("no session's write blocked for %s within %s; the open sessions were sent %v bytes", d, fillWait, sent)
 		}
 	}
 }

@@ -6,6 +6,10 @@ import (
 	"fleetkey/fleet"
 )
 
+// Notice is news from outside the console for its status line, such as the SSH server's word that the
+// terminal's size was clamped. It shows as a warning and fades like any other news.
+type Notice string
+
 // tickMsg is the one-per-second clock that drives every countdown.
 type tickMsg time.Time
 

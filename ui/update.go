@@ -36,6 +36,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case readDoneMsg:
 		m.readDone(msg)
+	case Notice:
+		m.status = m.news(Clean(string(msg)), true)
 	case changeMsg:
 		if !msg.ok {
 			return m, nil
