@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -73,10 +74,18 @@ func printTable(w io.Writer, entries []fleet.Entry, a *app, now time.Time) {
 	fmt.Fprintln(tw, "ID\tNAME\tVIN\tMODEL\tYEAR\tBADGE\tLAST READ\tNEXT READ")
 	for _, e := range entries {
 		l := fleet.ListingOf(e, a.cfg.Intervals, now)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ui.Clean(e.ID), ui.Clean(e.Name), ui.Clean(e.VIN),
-			ui.Clean(e.Model), e.Year, l.Badge, stamp(l.LastReadAt, "never"), next(l))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ui.Clean(e.ID), ui.Clean(e.Name), ui.Clean(e.VIN),
+			ui.Clean(e.Model), yearText(e.Year), l.Badge, stamp(l.LastReadAt, "never"), next(l))
 	}
 	tw.Flush()
+}
+
+// yearText is a model year for the table: "-" when the source did not give one (0), which is no year at all.
+func yearText(y int) string {
+	if y <= 0 {
+		return "-"
+	}
+	return strconv.Itoa(y)
 }
 
 func next(l fleet.Listing) string {
