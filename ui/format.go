@@ -87,15 +87,16 @@ func age(t, now time.Time) string {
 	}
 }
 
-// every formats an interval for prose: "8h", "30m", "5m", "1h30m".
+// every formats an interval for prose: time.Duration's own form without its zero tail, so "8h", "30m", "1h30m",
+// "1m30s", "10s", "1h0m5s", "1.5s", "250ms". Only a zero unit at the very end goes (the "0s" of "1m0s", then the "0m"
+// of "8h0m"); a digit 0 inside a number ("10s", "20m") is part of the number.
 func every(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return d.String()
 	}
 	return s
 }

@@ -75,9 +75,34 @@ func TestAge(t *testing.T) {
 }
 
 func TestEvery(t *testing.T) {
-	for d, want := range map[time.Duration]string{8 * time.Hour: "8h", 30 * time.Minute: "30m", 5 * time.Minute: "5m", 90 * time.Minute: "1h30m", 45 * time.Second: "45s"} {
-		if got := every(d); got != want {
-			t.Errorf("every(%v) = %q, want %q", d, got, want)
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{8 * time.Hour, "8h"},
+		{30 * time.Minute, "30m"},
+		{5 * time.Minute, "5m"},
+		{90 * time.Minute, "1h30m"},
+		{45 * time.Second, "45s"},
+		{10 * time.Second, "10s"},
+		{20 * time.Second, "20s"},
+		{time.Minute + 30*time.Second, "1m30s"},
+		{10 * time.Minute, "10m"},
+		{10*time.Minute + 10*time.Second, "10m10s"},
+		{time.Hour + 5*time.Second, "1h0m5s"},
+		{time.Hour + 10*time.Second, "1h0m10s"},
+		{10*time.Hour + 20*time.Minute, "10h20m"},
+		{100 * time.Hour, "100h"},
+		{time.Minute, "1m"},
+		{time.Second, "1s"},
+		{1500 * time.Millisecond, "1.5s"},
+		{250 * time.Millisecond, "250ms"},
+		{time.Hour + 500*time.Millisecond, "1h0m0.5s"},
+		{0, "0s"},
+	}
+	for _, tt := range tests {
+		if got := every(tt.d); got != tt.want {
+			t.Errorf("every(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
 }
