@@ -87,9 +87,10 @@ func configRelative(p, configPath string) string {
 	return filepath.Join(filepath.Dir(configPath), p)
 }
 
-// readAuditFile reads the entries of the log at path from cutoff on; a missing file wraps fs.ErrNotExist.
+// readAuditFile reads the entries of the log at path from cutoff on; a missing file wraps fs.ErrNotExist. A log that
+// is not a regular file (a FIFO would block the read until some process writes to it) is refused.
 func readAuditFile(path string, cutoff time.Time) ([]fleet.AuditEntry, error) {
-	f, err := os.Open(path)
+	f, err := fleet.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -110,9 +109,10 @@ func (p *ConfigProblem) Error() string {
 	return b.String()
 }
 
-// LoadConfig reads and parses the config file at path; see ParseConfig.
+// LoadConfig reads and parses the config file at path; see ParseConfig. A path that is not a regular file (a FIFO, a
+// device, a directory) is refused with an error wrapping ErrNotRegular, before any read.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
