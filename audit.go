@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -103,9 +102,8 @@ func readAuditFile(path string, cutoff time.Time) ([]fleet.AuditEntry, error) {
 }
 
 func printAuditJSON(stdout, stderr io.Writer, entries []fleet.AuditEntry) int {
-	enc := json.NewEncoder(stdout)
 	for _, e := range entries {
-		if err := enc.Encode(e); err != nil {
+		if err := writeJSON(stdout, e, false); err != nil {
 			return fail(stderr, err)
 		}
 	}

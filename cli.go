@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -60,9 +59,7 @@ func printJSON(stdout, stderr io.Writer, entries []fleet.Entry, a *app, now time
 	for i, e := range entries {
 		out[i] = fleet.ListingOf(e, a.cfg.Intervals, now)
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := writeJSON(stdout, out, true); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
