@@ -141,6 +141,8 @@ func printOptions(stdin *os.File, stdout io.Writer, invert bool) ui.PrintOptions
 	return o
 }
 
+// runCheck is `fleetkey check`: every problem of the config on stdout and exit 1, or "ok: N vehicles"; warnings (an
+// interval shorter than the rule it stands for) go to stderr and do not fail it.
 func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", "[FILE]", &g, stderr)
 	if err := fs.Parse(args); err != nil {
@@ -158,6 +160,9 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stdout, ui.CleanText(err.Error()))
 		return 1
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", ui.Clean(w.Error()))
 	}
 	fmt.Fprintf(stdout, "ok: %d %s\n", len(cfg.Vehicles), plural(len(cfg.Vehicles), "vehicle", "vehicles"))
 	return 0
