@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,9 +86,10 @@ func configRelative(p, configPath string) string {
 	return filepath.Join(filepath.Dir(configPath), p)
 }
 
-// readAuditFile reads the entries of the log at path from cutoff on; a missing file wraps fs.ErrNotExist.
+// readAuditFile reads the entries of the log at path from cutoff on; a missing file wraps fs.ErrNotExist. A log that
+// is not a regular file (a FIFO would block the read until some process writes to it) is refused.
 func readAuditFile(path string, cutoff time.Time) ([]fleet.AuditEntry, error) {
-	f, err := os.Open(path)
+	f, err := fleet.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
@@ -102,9 +102,8 @@ func readAuditFile(path string, cutoff time.Time) ([]fleet.AuditEntry, error) {
 }
 
 func printAuditJSON(stdout, stderr io.Writer, entries []fleet.AuditEntry) int {
-	enc := json.NewEncoder(stdout)
 	for _, e := range entries {
-		if err := enc.Encode(e); err != nil {
+		if err := writeJSON(stdout, e, false); err != nil {
 			return fail(stderr, err)
 		}
 	}

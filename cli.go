@@ -1,11 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -59,9 +59,7 @@ func printJSON(stdout, stderr io.Writer, entries []fleet.Entry, a *app, now time
 	for i, e := range entries {
 		out[i] = fleet.ListingOf(e, a.cfg.Intervals, now)
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := writeJSON(stdout, out, true); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
@@ -73,10 +71,18 @@ func printTable(w io.Writer, entries []fleet.Entry, a *app, now time.Time) {
 	fmt.Fprintln(tw, "ID\tNAME\tVIN\tMODEL\tYEAR\tBADGE\tLAST READ\tNEXT READ")
 	for _, e := range entries {
 		l := fleet.ListingOf(e, a.cfg.Intervals, now)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ui.Clean(e.ID), ui.Clean(e.Name), ui.Clean(e.VIN),
-			ui.Clean(e.Model), e.Year, l.Badge, stamp(l.LastReadAt, "never"), next(l))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ui.Clean(e.ID), ui.Clean(e.Name), ui.Clean(e.VIN),
+			ui.Clean(e.Model), yearText(e.Year), l.Badge, stamp(l.LastReadAt, "never"), next(l))
 	}
 	tw.Flush()
+}
+
+// yearText is a model year for the table: "-" when the source did not give one (0), which is no year at all.
+func yearText(y int) string {
+	if y <= 0 {
+		return "-"
+	}
+	return strconv.Itoa(y)
 }
 
 func next(l fleet.Listing) string {
@@ -135,6 +141,8 @@ func printOptions(stdin *os.File, stdout io.Writer, invert bool) ui.PrintOptions
 	return o
 }
 
+// runCheck is `fleetkey check`: every problem of the config on stdout and exit 1, or "ok: N vehicles"; warnings (an
+// interval shorter than the rule it stands for) go to stderr and do not fail it.
 func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", "[FILE]", &g, stderr)
 	if err := fs.Parse(args); err != nil {
@@ -152,6 +160,9 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stdout, ui.CleanText(err.Error()))
 		return 1
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", ui.Clean(w.Error()))
 	}
 	fmt.Fprintf(stdout, "ok: %d %s\n", len(cfg.Vehicles), plural(len(cfg.Vehicles), "vehicle", "vehicles"))
 	return 0

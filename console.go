@@ -47,6 +47,9 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	log.Info("console start", "config", a.label, "vehicles", len(entries), "readonly", g.readOnly)
+	for _, w := range a.cfg.Warnings {
+		log.Warn("config", "warning", w.Error())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	changes := startScheduler(ctx, a, g.readOnly, log)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,9 +72,7 @@ func printRead(stdout, stderr io.Writer, a *app, entries []fleet.Entry, id strin
 		if readErr != nil {
 			out.Error = readErr.Error()
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(stdout, out, true); err != nil {
 			return fail(stderr, err)
 		}
 		if readErr != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -66,6 +65,9 @@ type Config struct {
 	// Pinned says which facts each [[vehicle]] entry gives explicitly, keyed by the entry's id, or by its VIN when it
 	// has no id. Every entry has one; an overlay's pinned facts override what the API reports.
 	Pinned map[string]PinnedFacts
+	// Warnings are what is accepted but questionable, in line order, each naming file, line and key like a problem:
+	// an interval shorter than the rule it stands for. `fleetkey check` prints them; the console logs them.
+	Warnings []*ConfigProblem
 }
 
 // KeyURL returns the URL that installs the virtual key of v: its own VirtualKeyURL when it has one, else the plan's:
@@ -110,9 +112,10 @@ func (p *ConfigProblem) Error() string {
 	return b.String()
 }
 
-// LoadConfig reads and parses the config file at path; see ParseConfig.
+// LoadConfig reads and parses the config file at path; see ParseConfig. A path that is not a regular file (a FIFO, a
+// device, a directory) is refused with an error wrapping ErrNotRegular, before any read.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
@@ -139,6 +142,7 @@ func parseConfig(name string, data []byte, now time.Time) (Config, error) {
 	if err := c.err(); err != nil {
 		return Config{}, err
 	}
+	cfg.Warnings = inLineOrder(c.warnings)
 	return cfg, nil
 }
 
@@ -176,6 +180,7 @@ type checker struct {
 	now      time.Time
 	lines    lineIndex
 	problems []*ConfigProblem
+	warnings []*ConfigProblem
 }
 
 // config checks every part of the file and returns the config it defines.
@@ -211,21 +216,34 @@ func (c *checker) addAt(line int, key, format string, args ...any) {
 	})
 }
 
+// warnf records a warning about key, at the line that defines it: accepted, but said.
+func (c *checker) warnf(key, format string, args ...any) {
+	c.warnings = append(c.warnings, &ConfigProblem{
+		File: c.name, Line: c.lines.line(key), Key: key, Message: fmt.Sprintf(format, args...),
+	})
+}
+
 // err joins the problems found, in line order (problems without a line last); nil when there are none.
 func (c *checker) err() error {
 	if len(c.problems) == 0 {
 		return nil
 	}
+	ps := inLineOrder(c.problems)
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	return errors.Join(errs...)
+}
+
+// inLineOrder sorts problems by line, those without a line last, keeping the order of each line's own.
+func inLineOrder(ps []*ConfigProblem) []*ConfigProblem {
 	order := func(p *ConfigProblem) int {
 		if p.Line == 0 {
 			return math.MaxInt
 		}
 		return p.Line
 	}
-	slices.SortStableFunc(c.problems, func(a, b *ConfigProblem) int { return cmp.Compare(order(a), order(b)) })
-	errs := make([]error, len(c.problems))
-	for i, p := range c.problems {
-		errs[i] = p
-	}
-	return errors.Join(errs...)
+	slices.SortStableFunc(ps, func(a, b *ConfigProblem) int { return cmp.Compare(order(a), order(b)) })
+	return ps
 }

@@ -4,15 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"fleetkey/policy"
 )
 
-// accountKeys and policyKeys are the valid keys of [account] and [policy].
-var (
-	accountKeys = []string{"plan", "subdomain"}
-	policyKeys  = []string{"legacy_interval", "key_installed_interval", "keyless_interval"}
-)
+// accountKeys are the valid keys of [account].
+var accountKeys = []string{"plan", "subdomain"}
 
 // maxLabel is the longest DNS label (RFC 1035).
 const maxLabel = 63
@@ -91,20 +86,6 @@ func labelProblem(s string) string {
 		}
 	}
 	return ""
-}
-
-// intervals checks [policy]; each interval missing there keeps its default.
-func (c *checker) intervals(v any) policy.Intervals {
-	iv := policy.DefaultIntervals()
-	t, ok := c.table("policy", v)
-	if !ok {
-		return iv
-	}
-	c.unknownKeys(t, policyKeys)
-	c.duration(t, "legacy_interval", &iv.Legacy)
-	c.duration(t, "key_installed_interval", &iv.KeyInstalled)
-	c.duration(t, "keyless_interval", &iv.Keyless)
-	return iv
 }
 
 // duration sets *d from the duration string of k when it is given and valid.

@@ -70,7 +70,7 @@ func TestParseConfigValid(t *testing.T) {
 plan = "enterprise"
 subdomain = "FleetCo"
 [policy]
-keyless_interval = "6h"
+keyless_interval = "9h"
 [[vehicle]]
 id = "van-1"
 vin = "5yjsa1e21ff108417"
@@ -90,7 +90,7 @@ virtual_key_url = "https://www.tesla.com/_ak/partner.app.car"
 last_read_at = 2026-06-01T10:30:00+02:00
 `, withDefaults(Config{
 			Account:   Account{Plan: PlanEnterprise, Subdomain: "fleetco"},
-			Intervals: policy.Intervals{Legacy: 5 * time.Minute, KeyInstalled: 30 * time.Minute, Keyless: 6 * time.Hour},
+			Intervals: policy.Intervals{Legacy: 5 * time.Minute, KeyInstalled: 30 * time.Minute, Keyless: 9 * time.Hour},
 			StateFile: "/var/lib/fleetkey/state.json",
 			Vehicles: []Vehicle{
 				{ID: "van-1", VIN: "5YJSA1E21FF108417", Name: "van-1", Make: "Tesla", Model: "Model S", Year: 2015,

@@ -14,10 +14,6 @@ var vehicleKeys = []string{
 	"id", "vin", "name", "make", "model", "year", "key", "asleep", "virtual_key_url", "last_read_at",
 }
 
-// firstModelYear is the earliest model year accepted: the Model S, the first car with a Smartcar-readable API, is
-// model year 2012.
-const firstModelYear = 2012
-
 // vehicles checks the [[vehicle]] entries, each on its own and against each other (duplicate ids and VINs), and
 // notes what each pins. overlay is true with source "smartcar", where the entries overlay the connected vehicles.
 func (c *checker) vehicles(v any, overlay bool) ([]Vehicle, map[string]PinnedFacts) {
@@ -100,15 +96,15 @@ func (c *checker) vin(t table, required bool) string {
 	return strings.ToUpper(s)
 }
 
-// year checks the model year of an entry: from firstModelYear to next year (model years run ahead of the calendar).
+// year checks the model year of an entry: from policy.FirstModelYear (the first Model S) to next year (model years run ahead of the calendar).
 func (c *checker) year(t table, required bool) int {
 	n, ok := c.integer(t, "year", required)
 	if !ok {
 		return 0
 	}
 	last := int64(c.now.Year() + 1)
-	if n < firstModelYear || n > last {
-		c.addf(t.key("year"), "%d is outside %d..%d", n, firstModelYear, last)
+	if n < policy.FirstModelYear || n > last {
+		c.addf(t.key("year"), "%d is outside %d..%d", n, policy.FirstModelYear, last)
 		return 0
 	}
 	return int(n)

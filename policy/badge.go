@@ -79,7 +79,8 @@ func ParseKeyStatus(s string) (KeyStatus, error) {
 	return KeyUnknown, fmt.Errorf("unknown key status %q (want installed, missing or unknown)", s)
 }
 
-// Facts are the properties of a vehicle the rules depend on.
+// Facts are the properties of a vehicle the rules depend on. A fact the source does not give is its zero value: ""
+// for the make or model, 0 for the year.
 type Facts struct {
 	Make, Model string
 	Year        int
@@ -87,13 +88,22 @@ type Facts struct {
 	Asleep      bool
 }
 
+// FirstModelYear is the first model year of the Model S, the first Tesla with an API Smartcar reads. A year before it
+// is not a fact about a real Model S/X: the rules treat it as missing.
+const FirstModelYear = 2012
+
 // legacyLastYear is the last model year of Model S/X that needs no virtual key.
 const legacyLastYear = 2020
 
-// IsLegacy reports whether a vehicle is a Tesla Model S or Model X of model year 2020 or earlier.
-// Model 3 and Model Y are never legacy, whatever their year.
+// IsLegacy reports whether a vehicle is known to be a Tesla Model S or Model X of model year 2020 or earlier.
+// Model 3 and Model Y are never legacy, whatever their year. A missing fact (an empty make or model, a year of 0,
+// negative or before FirstModelYear) is not known, and a vehicle not known to be legacy is not legacy: legacy has the
+// shortest interval, so guessing it could spend a read early.
 func IsLegacy(make, model string, year int) bool {
-	if !strings.EqualFold(strings.TrimSpace(make), "tesla") || year > legacyLastYear {
+	if year < FirstModelYear || year > legacyLastYear {
+		return false
+	}
+	if !strings.EqualFold(strings.TrimSpace(make), "tesla") {
 		return false
 	}
 	m := ModelLetter(model)
@@ -108,7 +118,8 @@ func ModelLetter(model string) string {
 }
 
 // BadgeOf returns the badge of a vehicle. Legacy is decided by model and year before the key status, because a legacy
-// vehicle's budget does not depend on a key.
+// vehicle's budget does not depend on a key; a vehicle whose make, model or year is missing is never legacy, and is
+// badged by its key status alone (Unknown when that is not known either).
 func BadgeOf(f Facts) Badge {
 	if IsLegacy(f.Make, f.Model, f.Year) {
 		return Legacy

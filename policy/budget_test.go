@@ -14,6 +14,8 @@ var (
 	unknownY  = Facts{Make: "Tesla", Model: "Model Y", Year: 2022}
 	asleepX   = Facts{Make: "Tesla", Model: "Model X", Year: 2016, Asleep: true}
 	asleepKey = Facts{Make: "Tesla", Model: "Model Y", Year: 2022, Key: KeyMissing, Asleep: true}
+	yearlessS = Facts{Make: "Tesla", Model: "Model S"}
+	asleepX0  = Facts{Make: "Tesla", Model: "Model X", Asleep: true}
 )
 
 func TestNextRead(t *testing.T) {
@@ -38,6 +40,9 @@ func TestNextRead(t *testing.T) {
 		{"asleep legacy has no next read", asleepX, now.Add(-time.Hour), time.Time{}, false},
 		{"asleep legacy never read", asleepX, time.Time{}, time.Time{}, false},
 		{"asleep keyless still budgets 8h", asleepKey, now.Add(-time.Hour), now.Add(7 * time.Hour), true},
+		{"Model S without a year budgets 8h, not 5m", yearlessS, now.Add(-time.Minute), now.Add(8*time.Hour - time.Minute), true},
+		{"Model S without a year never read", yearlessS, time.Time{}, now, true},
+		{"asleep Model X without a year still has a next read", asleepX0, now.Add(-time.Hour), now.Add(7 * time.Hour), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +73,9 @@ func TestAllowedBoundaries(t *testing.T) {
 		{"key-installed 1ns before 30m", keyed3, now.Add(-30*time.Minute + time.Nanosecond), false},
 		{"skew never allows", keyless3, now.Add(24 * time.Hour), false},
 		{"asleep legacy never allowed", asleepX, time.Time{}, false},
+		{"Model S without a year not at 5m", yearlessS, now.Add(-5 * time.Minute), false},
+		{"Model S without a year 1ns before 8h", yearlessS, now.Add(-8*time.Hour + time.Nanosecond), false},
+		{"Model S without a year exactly 8h", yearlessS, now.Add(-8 * time.Hour), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

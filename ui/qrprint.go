@@ -15,7 +15,8 @@ type PrintOptions struct {
 }
 
 // WriteQR prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
-// as the last line. Colours are brought down to the output's profile, as Bubble Tea does for the console.
+// as the last line, cleaned like every text drawn (see Clean). Colours are brought down to the output's profile, as
+// Bubble Tea does for the console.
 func WriteQR(w io.Writer, url string, o PrintOptions) error {
 	code, err := renderQR(url, qrMaxQuiet, paintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
 	if err != nil {
@@ -25,6 +26,6 @@ func WriteQR(w io.Writer, url string, o PrintOptions) error {
 	if _, err := fmt.Fprintln(cw, code.Text); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(w, url)
+	_, err = fmt.Fprintln(w, Clean(url)) // the code holds the URL as given; its text line is drawn, so cleaned
 	return err
 }

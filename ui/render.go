@@ -82,8 +82,10 @@ func (m *Model) titleLine() string {
 	return ansi.Truncate(left+"   "+right, m.width, "…")
 }
 
+// statusLine is the latest news, or the summary. News often quotes text from outside (a key URL, an API's error), so
+// it is cleaned here, where it is drawn, whatever its sender did.
 func (m *Model) statusLine() string {
-	s := m.status.text
+	s := Clean(m.status.text)
 	switch {
 	case s != "" && m.status.err:
 		s = m.styles.errText.Render(s)
