@@ -157,6 +157,9 @@ func TestSchedulerKeepsAnAnswerItCannotSave(t *testing.T) {
 	if h := s.Status(t0.Add(11 * time.Minute)).Health; h != (fleet.Health{}) {
 		t.Errorf("Health once saved = %+v, want none", h)
 	}
+	waitUpdate(t, updates, func(u fleet.Update) bool {
+		return u.ID == "a" && !u.Unsaved && u.Record.NotBefore.Equal(t0.Add(time.Hour))
+	})
 	s.Step(context.Background(), t0.Add(59*time.Minute))
 	if got := len(api.ids()); got != 1 {
 		t.Errorf("calls inside the Retry-After = %d, want 1", got)

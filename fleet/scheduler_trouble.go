@@ -123,19 +123,30 @@ func (s *Scheduler) flush(now time.Time) {
 		return out
 	})
 	s.mu.Lock()
+	var updates []Update
 	if err != nil {
 		s.saveAt, s.lastErr = now.Add(storeRetry), fmt.Errorf("save held answers: %w", err)
 	} else {
-		s.saved(held, st, now)
+		updates = s.saved(held, st, now)
 	}
 	s.seq++
 	news, _ := s.stateNews()
 	s.mu.Unlock()
+	for _, u := range updates {
+		s.publish(u)
+	}
 	s.publish(news)
 }
 
-// saved ends the hold of the vehicles whose outcomes were saved into st. The caller holds s.mu.
-func (s *Scheduler) saved(held map[string][]outcome, st State, now time.Time) {
+// saved ends the hold of the vehicles whose outcomes were saved into st and returns their news. The caller holds
+// s.mu.
+func (s *Scheduler) saved(held map[string][]outcome, st State, now time.Time) []Update {
+	var updates []Update
+	defer func() {
+		for i := range updates {
+			updates[i].Health = s.health()
+		}
+	}()
 	for id, os := range held {
 		e := s.unsaved[id]
 		if e == nil {
@@ -148,8 +159,10 @@ func (s *Scheduler) saved(held map[string][]outcome, st State, now time.Time) {
 		e.pending = nil
 		delete(s.unsaved, id)
 		s.schedule(e, now)
+		updates = append(updates, Update{ID: id, Record: e.rec, BucketLimited: s.limited, PausedUntil: s.pausedUntil})
 	}
 	if len(s.unsaved) == 0 {
 		s.saveAt, s.lastErr = time.Time{}, nil
 	}
+	return updates
 }
