@@ -16,6 +16,7 @@ func (m *Model) applyChange(c fleet.Change) {
 		}
 		return
 	}
+	m.list.markUnsaved(c.Entry.ID, c.Unsaved, m.now)
 	m.list.patch(c.Entry, m.iv)
 	name := Clean(c.Entry.Name)
 	if c.Err != nil {
@@ -33,7 +34,7 @@ func (l *list) patch(e fleet.Entry, iv policy.Intervals) {
 		return // a vehicle the table does not know yet arrives with the next full refresh
 	}
 	l.counts[l.rows[i].e.Badge]--
-	l.rows[i] = newRow(e, iv)
+	l.rows[i] = l.newRow(e, iv)
 	l.counts[e.Badge]++
 	l.stale = true
 }
@@ -45,7 +46,7 @@ func (l *list) settle(iv policy.Intervals) {
 	}
 	l.stale = false
 	id, _ := l.selectedID()
-	l.ready = newReadyClock(l.rows)
+	l.clocks()
 	l.resort()
 	l.selectID(id)
 }

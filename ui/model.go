@@ -114,7 +114,7 @@ func New(opts Options) Model {
 	m := Model{
 		opts:   opts,
 		iv:     opts.Intervals,
-		list:   newList(opts.Entries, opts.Intervals),
+		list:   newList(opts.Entries, opts.Intervals, opts.Now),
 		keys:   newKeyMap(opts.ReadOnly, opts.Connector != nil && !opts.ReadOnly),
 		help:   help.New(),
 		filter: newFilterInput(),

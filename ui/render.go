@@ -114,7 +114,8 @@ func (m *Model) footer() string {
 	return m.help.ShortHelpView(m.keys.ShortHelp())
 }
 
-// helpView is the `?` screen: every key that applies, generated from the key map, and what the badges mean.
+// helpView is the `?` screen: every key that applies, generated from the key map, and what the badges and the states
+// mean.
 func (m *Model) helpView() string {
 	var b strings.Builder
 	b.WriteString(m.styles.header.Render("Keys") + "\n\n")
@@ -122,6 +123,10 @@ func (m *Model) helpView() string {
 	b.WriteString(m.styles.header.Render("Badges") + "\n\n")
 	for _, bd := range policy.Badges {
 		b.WriteString(m.styles.badge[bd].Render(pad(badgeLabel(bd), 16)) + explain(bd, m.iv) + "\n")
+	}
+	b.WriteString("\n" + m.styles.header.Render("States") + "\n\n")
+	for st := stateAsleep; st <= stateUnsaved; st++ {
+		b.WriteString(m.stateStyle(st).Render(pad(st.cell(), 16)) + stateHelp[st] + "\n")
 	}
 	b.WriteString("\n" + m.styles.dim.Render("esc or ? to close"))
 	return b.String()

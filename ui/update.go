@@ -18,6 +18,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
+		m.list.setNow(m.now, m.iv)
 		m.list.settle(m.iv)
 		if m.status.text != "" && m.now.Sub(m.status.at) >= statusTTL {
 			m.status = status{}
@@ -196,8 +197,8 @@ func (m *Model) startRead() tea.Cmd {
 	if !ok || m.opts.ReadOnly {
 		return nil
 	}
-	if at, ok := r.e.NextRead(m.iv, m.now); !ok || at.After(m.now) {
-		m.status = m.news(refusal(r.e.ID, at, ok, m.now), true)
+	if why := m.refusal(r); why != "" {
+		m.status = m.news(why, true)
 		return nil
 	}
 	m.status = m.news("reading "+r.name+"…", false)
@@ -208,6 +209,21 @@ func (m *Model) startRead() tea.Cmd {
 		entries, err := rd.Read(ctx, id, clock())
 		return readDoneMsg{id: id, entries: entries, err: err}
 	}
+}
+
+// refusal says why r may not be read at the model's clock; "" when it may.
+func (m *Model) refusal(r *row) string {
+	switch r.hold() {
+	case "stopped":
+		return fmt.Sprintf("%s: reads stopped: %s", Clean(r.e.ID), Clean(r.e.Record.Stopped))
+	case "held":
+		return Clean(r.e.ID) + ": held until its last answer is saved"
+	}
+	at, ok := r.e.NextRead(m.iv, m.now)
+	if ok && !at.After(m.now) {
+		return ""
+	}
+	return refusal(r.e.ID, at, ok, m.now)
 }
 
 func refusal(id string, at time.Time, ok bool, now time.Time) string {
@@ -224,12 +240,20 @@ func (m *Model) readDone(msg readDoneMsg) {
 	var na *fleet.NotAllowedError
 	switch {
 	case errors.As(msg.err, &na):
-		m.status = m.news(refusal(na.ID, na.Next, !na.Next.IsZero(), m.now), true)
+		m.status = m.news(refusalOf(na, m.now), true)
 	case msg.err != nil:
 		m.status = m.news("read "+Clean(msg.id)+": "+Clean(msg.err.Error()), true)
 	default:
 		m.status = m.news("read "+Clean(msg.id)+": recorded", false)
 	}
+}
+
+// refusalOf is the status of a read the fleet's gate refused.
+func refusalOf(na *fleet.NotAllowedError, now time.Time) string {
+	if na.Stopped != "" {
+		return fmt.Sprintf("%s: reads stopped: %s", Clean(na.ID), Clean(na.Stopped))
+	}
+	return refusal(na.ID, na.Next, !na.Next.IsZero(), now)
 }
 
 // news is a status line set now.
