@@ -9,7 +9,11 @@ import (
 
 // applyChange shows news of a background read: the vehicle's row now, and the read's outcome in the status line.
 func (m *Model) applyChange(c fleet.Change) {
-	m.bucketLimited, m.pausedUntil = c.BucketLimited, c.PausedUntil
+	was := troubled(m.health)
+	m.bucketLimited, m.pausedUntil, m.health = c.BucketLimited, c.PausedUntil, c.Health
+	if troubled(m.health) != was { // the header grows or shrinks by the trouble's line
+		m.list.setHeight(m.tableRows())
+	}
 	if c.Entry.ID == "" { // news of the scheduler as a whole, e.g. the credential was refused
 		if c.Err != nil {
 			m.status = m.news("reads: "+Clean(c.Err.Error()), true)

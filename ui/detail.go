@@ -48,7 +48,7 @@ func (m *Model) detailView() string {
 // link, which stays copyable (never wrapped) and is an OSC 8 hyperlink.
 func (m *Model) withQR(text, link string) string {
 	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.height-3-lipgloss.Height(url))
+	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	switch {
 	case err != nil:
 		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error()))+"\n\n"+text) + "\n" + url
@@ -66,7 +66,7 @@ func (m *Model) textWidth(link string) int {
 		return m.width
 	}
 	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.height-3-lipgloss.Height(url))
+	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	if err != nil || !fits {
 		return m.width
 	}

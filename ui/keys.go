@@ -6,7 +6,7 @@ import "charm.land/bubbles/v2/key"
 type keyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 	Open, Back, Filter, Unfilter, Sort    key.Binding
-	Read, Copy, Add                       key.Binding
+	Read, Retry, Copy, Add                key.Binding
 	Invert, Help, Quit                    key.Binding
 	canAdd                                bool // Add exists at all (a Connector, not read-only)
 }
@@ -25,12 +25,14 @@ func newKeyMap(readOnly, canAdd bool) keyMap {
 		Unfilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter"), key.WithDisabled()),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Read:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "read now")),
+		Retry:    key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "retry now"), key.WithDisabled()),
 		Add:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add vehicles")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy key URL")),
 		Invert:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "invert QR")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
+	// Retry starts disabled: syncKeys enables it while it applies.
 	k.Read.SetEnabled(!readOnly)
 	k.Add.SetEnabled(canAdd)
 	k.canAdd = canAdd
@@ -69,7 +71,8 @@ func (k *keyMap) setPaneKeys(list bool) {
 
 // ShortHelp is the one-line help under the table.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Back, k.Read, k.Add, k.Copy, k.Invert, k.Filter, k.Unfilter, k.Sort, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Back, k.Read, k.Retry, k.Add, k.Copy, k.Invert, k.Filter, k.Unfilter, k.Sort, k.Help,
+		k.Quit}
 }
 
 // FullHelp is the `?` screen, in columns.
@@ -77,6 +80,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Open, k.Back, k.Filter, k.Unfilter, k.Sort},
-		{k.Read, k.Add, k.Copy, k.Invert, k.Help, k.Quit},
+		{k.Read, k.Retry, k.Add},
+		{k.Copy, k.Invert, k.Help, k.Quit},
 	}
 }

@@ -16,7 +16,8 @@ import (
 	"fleetkey/policy"
 )
 
-// Reader spends one read of a vehicle through the budget gate and returns the fleet after it.
+// Reader spends one read of a vehicle through the budget gate and returns the fleet after it. A Reader that can also
+// Retry (as *fleet.Fleet) gives the console its K key.
 type Reader interface {
 	Read(ctx context.Context, id string, now time.Time) ([]fleet.Entry, error)
 }
@@ -75,8 +76,9 @@ type Model struct {
 
 	conn connect // the onboarding pane
 
-	bucketLimited bool      // reads wait for the app-wide request bucket
-	pausedUntil   time.Time // every request waits until then
+	bucketLimited bool         // reads wait for the app-wide request bucket
+	pausedUntil   time.Time    // every request waits until then
+	health        fleet.Health // the fleet's trouble as a whole, from the latest change
 }
 
 // status is the one line of news under the table: the last action's outcome or error. It fades after statusTTL.
@@ -126,6 +128,7 @@ func New(opts Options) Model {
 	}
 	m.opts.Entries = nil // the list holds its own rows; keeping the slice would double the memory of a large fleet
 	m.keys.forList(false)
+	m.syncKeys()
 	m.applyTheme()
 	return m
 }

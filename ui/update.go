@@ -13,8 +13,16 @@ import (
 	"fleetkey/fleet"
 )
 
-// Update dispatches each message to its handler. Every handler that changes what is drawn bumps the revision.
+// Update dispatches each message to its handler, then brings the keys that depend on the data and the clock up to
+// date. Every handler that changes what is drawn bumps the revision.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	nm := next.(Model)
+	nm.syncKeys()
+	return nm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
@@ -107,6 +115,8 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Help):
 		m.toggleHelp()
 		return m, nil
+	case key.Matches(msg, m.keys.Retry):
+		return m, m.retry()
 	}
 	switch m.focus {
 	case focusHelp:
