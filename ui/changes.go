@@ -27,6 +27,9 @@ func (m *Model) applyChange(c fleet.Change) {
 		m.status = m.news("read "+name+": "+Clean(c.Err.Error()), true)
 		return
 	}
+	if m.status.hold && m.status.text != "" {
+		return // the row shows the read; the news on screen matters more
+	}
 	m.status = m.news("read "+name+" at "+c.Entry.LastRead.UTC().Format(time.TimeOnly), false)
 }
 

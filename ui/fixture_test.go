@@ -140,6 +140,35 @@ func statusOf(m Model) string {
 	return strings.TrimSpace(lines[len(lines)-2])
 }
 
+// runAll runs a command and what it leads to, feeding each message back as the program would, until no command is
+// left; batches run in order. It stops at the clock (a tick) and the change feed.
+func runAll(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		if msg == nil {
+			continue
+		}
+		if _, ok := msg.(tickMsg); ok {
+			continue
+		}
+		var next tea.Cmd
+		m, next = updateCmd(m, msg)
+		queue = append(queue, next)
+	}
+	return m
+}
+
 // filterTo narrows the table to q and keeps the filter.
 func filterTo(t *testing.T, m Model, q string) Model {
 	t.Helper()

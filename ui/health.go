@@ -70,13 +70,24 @@ func (m *Model) retry() tea.Cmd {
 	}
 }
 
-// syncKeys enables the keys that depend on the data or the clock, so the help stays truthful: K while there is
-// trouble to retry. It bumps the revision when the help changes.
+// syncKeys enables the keys that depend on the data, the clock or a running batch, so the help stays truthful: R
+// while some unknown vehicle may be read now, esc to stop R's reads while they run, K while there is trouble to retry.
+// It bumps the revision when the help changes.
 func (m *Model) syncKeys() {
 	k := &m.keys
-	before := k.Retry.Enabled()
+	before := [...]bool{k.ReadUnknown.Enabled(), k.StopReads.Enabled(), k.Retry.Enabled(), k.Unfilter.Enabled()}
+	pane := m.focus
+	if pane == focusHelp {
+		pane = m.back
+	}
+	list, busy := pane == focusList, m.batch.active()
+	k.ReadUnknown.SetEnabled(list && !m.opts.ReadOnly && !busy && m.list.unknown.ready(m.now) > 0)
+	k.StopReads.SetEnabled(list && busy)
 	k.Retry.SetEnabled(m.canRetry())
-	if before != k.Retry.Enabled() {
+	if list {
+		k.Unfilter.SetEnabled(m.list.filter != "" && !busy)
+	}
+	if before != [...]bool{k.ReadUnknown.Enabled(), k.StopReads.Enabled(), k.Retry.Enabled(), k.Unfilter.Enabled()} {
 		m.touch()
 	}
 }

@@ -79,12 +79,16 @@ type Model struct {
 	bucketLimited bool         // reads wait for the app-wide request bucket
 	pausedUntil   time.Time    // every request waits until then
 	health        fleet.Health // the fleet's trouble as a whole, from the latest change
+
+	ask   ask   // a question waiting for y; the zero ask is none
+	batch batch // R's reads in progress; the zero batch is none
 }
 
 // status is the one line of news under the table: the last action's outcome or error. It fades after statusTTL.
 type status struct {
 	text string
 	err  bool
+	hold bool      // routine news of background reads does not replace it until it fades (errors, R's summary)
 	at   time.Time // when it was set, by the model's clock
 }
 

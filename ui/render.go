@@ -103,6 +103,10 @@ func (m *Model) titleLine() string {
 func (m *Model) statusLine() string {
 	s := m.status.text
 	switch {
+	case m.ask.open():
+		s = m.styles.ask.Render(m.question())
+	case m.batch.active():
+		s = m.styles.status.Render(m.progress())
 	case s != "" && m.status.err:
 		s = m.styles.errText.Render(s)
 	case s != "":
@@ -128,6 +132,9 @@ func (m *Model) footer() string {
 		return m.filter.View()
 	case focusConnect:
 		return m.styles.dim.Render("esc leaves the onboarding · ctrl+c too")
+	}
+	if m.ask.open() {
+		return m.help.ShortHelpView(m.keys.askHelp())
 	}
 	return m.help.ShortHelpView(m.keys.ShortHelp())
 }

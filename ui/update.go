@@ -1,16 +1,11 @@
 package ui
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
-
-	"fleetkey/fleet"
 )
 
 // Update dispatches each message to its handler, then brings the keys that depend on the data and the clock up to
@@ -44,7 +39,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.keys.forDetail(m.colour, r.e.KeyURL != "")
 		}
 	case readDoneMsg:
-		m.readDone(msg)
+		cmd := m.readDone(msg)
+		m.touch()
+		return m, cmd
 	case changeMsg:
 		if !msg.ok {
 			return m, nil
@@ -108,6 +105,9 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case focusConnect:
 		return m.connectKey(msg)
 	}
+	if m.ask.open() {
+		return m.askKey(msg)
+	}
 	m.touch()
 	switch {
 	case key.Matches(msg, m.keys.Quit):
@@ -159,6 +159,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Filter):
 		m.focus = focusFilter
 		return m, m.filter.Focus()
+	case key.Matches(msg, m.keys.StopReads):
+		m.batch.stopping = true
 	case key.Matches(msg, m.keys.Unfilter):
 		m.clearFilter()
 	case key.Matches(msg, m.keys.Open):
@@ -168,6 +170,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, m.keys.Read):
 		return m, m.startRead()
+	case key.Matches(msg, m.keys.ReadUnknown):
+		m.askReadUnknown()
 	case key.Matches(msg, m.keys.Add):
 		return m, m.openConnect()
 	}
@@ -200,73 +204,7 @@ func (m *Model) copyURL() tea.Cmd {
 	return tea.SetClipboard(r.e.KeyURL)
 }
 
-// startRead checks the budget at the model's clock and, if allowed, spends the read in a command. The fleet checks
-// again under the state lock with the real clock, so a stale frame can never spend a read early.
-func (m *Model) startRead() tea.Cmd {
-	r, ok := m.list.selected()
-	if !ok || m.opts.ReadOnly {
-		return nil
-	}
-	if why := m.refusal(r); why != "" {
-		m.status = m.news(why, true)
-		return nil
-	}
-	m.status = m.news("reading "+r.name+"…", false)
-	rd, clock, id := m.opts.Reader, m.opts.Clock, r.e.ID
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
-		defer cancel()
-		entries, err := rd.Read(ctx, id, clock())
-		return readDoneMsg{id: id, entries: entries, err: err}
-	}
-}
-
-// refusal says why r may not be read at the model's clock; "" when it may.
-func (m *Model) refusal(r *row) string {
-	switch r.hold() {
-	case "stopped":
-		return fmt.Sprintf("%s: reads stopped: %s", Clean(r.e.ID), Clean(r.e.Record.Stopped))
-	case "held":
-		return Clean(r.e.ID) + ": held until its last answer is saved"
-	}
-	at, ok := r.e.NextRead(m.iv, m.now)
-	if ok && !at.After(m.now) {
-		return ""
-	}
-	return refusal(r.e.ID, at, ok, m.now)
-}
-
-func refusal(id string, at time.Time, ok bool, now time.Time) string {
-	if !ok {
-		return fmt.Sprintf("%s is asleep: no read until it wakes", Clean(id))
-	}
-	return fmt.Sprintf("%s: next read allowed in %s (at %s)", Clean(id), countdown(at.Sub(now)), at.UTC().Format(time.RFC3339))
-}
-
-func (m *Model) readDone(msg readDoneMsg) {
-	if msg.entries != nil {
-		m.list.setEntries(msg.entries, m.iv)
-	}
-	var na *fleet.NotAllowedError
-	switch {
-	case errors.As(msg.err, &na):
-		m.status = m.news(refusalOf(na, m.now), true)
-	case msg.err != nil:
-		m.status = m.news("read "+Clean(msg.id)+": "+Clean(msg.err.Error()), true)
-	default:
-		m.status = m.news("read "+Clean(msg.id)+": recorded", false)
-	}
-}
-
-// refusalOf is the status of a read the fleet's gate refused.
-func refusalOf(na *fleet.NotAllowedError, now time.Time) string {
-	if na.Stopped != "" {
-		return fmt.Sprintf("%s: reads stopped: %s", Clean(na.ID), Clean(na.Stopped))
-	}
-	return refusal(na.ID, na.Next, !na.Next.IsZero(), now)
-}
-
 // news is a status line set now.
 func (m *Model) news(text string, isErr bool) status {
-	return status{text: text, err: isErr, at: m.now}
+	return status{text: text, err: isErr, hold: isErr, at: m.now}
 }
