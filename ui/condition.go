@@ -163,30 +163,53 @@ func (l *list) newRow(e fleet.Entry, iv policy.Intervals) row {
 	return newRow(e, iv, l.now, unsaved)
 }
 
-// clocks rebuilds what the rows' times give: the ready clocks and when a row's state next ends by itself.
+// clocks rebuilds what the rows' times give: the ready clocks, and the rows whose state ends by the clock alone.
 func (l *list) clocks() {
 	l.ready = newReadyClock(l.rows)
 	l.unknown = newReadyClockOf(l.rows, func(r *row) bool { return r.e.Badge == policy.Unknown })
-	l.stateUntil = time.Time{}
+	l.limited = l.limited[:0]
 	for i := range l.rows {
-		if r := &l.rows[i]; r.state == stateLimited && (l.stateUntil.IsZero() || r.e.Record.NotBefore.Before(l.stateUntil)) {
-			l.stateUntil = r.e.Record.NotBefore
+		if l.rows[i].state == stateLimited {
+			l.limited = append(l.limited, i)
 		}
 	}
+	l.stateUntil = l.limitedUntil()
 }
 
-// setNow moves the list's clock. When a row's state ends by the clock alone (a Retry-After passed), every row is
-// made again, so that its word leaves the filter's haystack too; that happens once per such moment, not per tick.
+// limitedUntil is the earliest Retry-After of the rate-limited rows; zero when there is none.
+func (l *list) limitedUntil() time.Time {
+	var until time.Time
+	for _, i := range l.limited {
+		if nb := l.rows[i].e.Record.NotBefore; until.IsZero() || nb.Before(until) {
+			until = nb
+		}
+	}
+	return until
+}
+
+// setNow moves the list's clock. When a Retry-After passes, the rows it held are made again, so that their state's
+// word leaves the filter's haystack too: work for those rows only, once per such moment, not per tick. Their place
+// in the order does not change (their readyAt was the Retry-After already).
 func (l *list) setNow(now time.Time, iv policy.Intervals) {
 	l.now = now
 	if l.stateUntil.IsZero() || now.Before(l.stateUntil) {
 		return
 	}
-	for i := range l.rows {
+	still := l.limited[:0]
+	for _, i := range l.limited {
+		if l.rows[i].e.Record.NotBefore.After(now) {
+			still = append(still, i)
+			continue
+		}
 		l.rows[i] = l.newRow(l.rows[i].e, iv)
 	}
-	l.stateUntil = time.Time{}
-	l.stale = true // settle rebuilds the clocks, re-sorts and re-filters
+	l.limited = still
+	l.stateUntil = l.limitedUntil()
+	if l.filter != "" {
+		id, _ := l.selectedID()
+		l.refilter()
+		l.selectID(id)
+	}
 }
 
 // markUnsaved records whether vehicle id's last answer is unsaved, and since when; its row follows with the patch.

@@ -27,6 +27,7 @@ type list struct {
 
 	now        time.Time            // the clock the rows' states were taken at (see setNow)
 	stateUntil time.Time            // the earliest a row's state ends by the clock alone (a Retry-After); zero: none
+	limited    []int                // the rows rate-limited when they were made, whose state the clock ends
 	unknown    readyClock           // the ready clock of the unknown vehicles, for R
 	unsaved    map[string]time.Time // vehicles whose last answer could not be saved → since when
 }
