@@ -125,12 +125,28 @@ func (m *Model) stateLines(r *row, w int) []string {
 	return []string{m.hang("State", head, st, w), m.hang("", cause, st, w)}
 }
 
+// stateTellsError says the State line shows the vehicle's last error, so the Error line would say it twice.
+func (m *Model) stateTellsError(r *row) bool {
+	switch stateOf(r.e, r.unsaved, m.now) {
+	case stateBilling, stateRejected, stateLimited, stateFailing:
+		return true
+	case stateAsleep:
+		return asleepByError(r.e.Record)
+	}
+	return false
+}
+
+// asleepByError says the sleep was learned from a 409 that no good read has followed.
+func asleepByError(rec fleet.Record) bool {
+	return rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.Reading == nil || rec.Reading.At.Before(rec.LastErrorAt))
+}
+
 // asleepLines say where the sleep was learned: a 409 or the asleep signal of a read, or the config.
 func (m *Model) asleepLines(r *row) (head, cause string) {
 	rec := r.e.Record
 	head = stateAsleep.label()
 	switch {
-	case rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.Reading == nil || rec.Reading.At.Before(rec.LastErrorAt)):
+	case asleepByError(rec):
 		return head + m.since(rec.LastErrorAt), Clean(rec.LastError)
 	case rec.Asleep:
 		return head + m.since(rec.AsleepAt), "the last read said it sleeps"

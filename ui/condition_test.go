@@ -188,3 +188,24 @@ func TestReadRefusedWhenStopped(t *testing.T) {
 		t.Errorf("status after r on a billing-stopped vehicle = %q, want the stop and its reason", got)
 	}
 }
+
+// TestErrorLineKeptWhenStateIsOther: an error the State line does not tell (here a key-required answer after the
+// asleep signal) keeps its Error line; one it tells is not said twice.
+func TestErrorLineKeptWhenStateIsOther(t *testing.T) {
+	entries := conditionEntries()
+	read := testNow.Add(-time.Hour)
+	entries[4].Record = fleet.Record{LastReadAt: read, Asleep: true, AsleepAt: read,
+		Reading:   &fleet.Reading{At: read},
+		LastError: "smartcar 400 CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED", LastErrorAt: testNow.Add(-time.Minute)}
+	m := newTestModel(t, 120, 40, Options{Entries: entries})
+	m = filterTo(t, m, "spare")
+	m = update(t, m, press("enter"))
+	s := screen(m)
+	mustFollow(t, s, "State     ☾ asleep since 1h00m ago", "          the last read said it sleeps")
+	mustContain(t, s, "Error     smartcar 400 CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED 1m ago")
+	m = newTestModel(t, 120, 40, Options{Entries: conditionEntries()})
+	m = filterTo(t, m, "exec")
+	if s := screen(update(t, m, press("enter"))); strings.Contains(s, "Error ") {
+		t.Errorf("the rate-limited vehicle's error is said twice:\n%s", s)
+	}
+}

@@ -24,10 +24,7 @@ func (m *Model) dataLines(r *row, w int) []string {
 	if rec.VIN != "" && r.e.VIN == rec.VIN {
 		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
 	}
-	if stateOf(r.e, r.unsaved, m.now) != stateOK && !r.unsaved {
-		return lines // the State line says why reads stop or wait, with the error behind it
-	}
-	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) {
+	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) && !m.stateTellsError(r) {
 		lines = append(lines, m.hang("Error", Clean(rec.LastError)+" "+age(rec.LastErrorAt, m.now), m.styles.errText, w))
 	}
 	return lines
