@@ -179,3 +179,9 @@ func (r loggedReader) Read(ctx context.Context, id string, now time.Time) ([]fle
 	r.log.Info("read", "vehicle", id, "at", now.UTC().Format(time.RFC3339), "err", err)
 	return entries, err
 }
+
+// Retry tries at once what the fleet retries on a backoff (the console's K).
+func (r loggedReader) Retry() {
+	r.log.Info("retry")
+	r.f.Retry()
+}

@@ -117,8 +117,8 @@ func widestFullBlockRun(screen string) int {
 	return widest
 }
 
-// assertRead reads the never-read unknown vehicle: its countdown goes from ready to the keyless budget, the state
-// file records the read, and a second read is refused.
+// assertRead reads the never-read unknown vehicle, confirming the question: its countdown goes from ready to the
+// keyless budget, the state file records the read, and a second read is refused.
 func assertRead(t *testing.T, c *console, f testFleet) {
 	t.Helper()
 	screen := selectVehicle(c, "Unknown")
@@ -126,7 +126,9 @@ func assertRead(t *testing.T, c *console, f testFleet) {
 		t.Fatalf("countdown of never-read %s = %q, want \"ready\"; screen:\n%s", unknownName, cell, screen)
 	}
 	before := time.Now()
-	c.keys("r")
+	c.keys("r") // an unknown vehicle's read is its only one in 8h: the console asks first
+	c.waitScreen("the question", func(s string) bool { return strings.Contains(s, "only read for 8h") })
+	c.keys("y")
 	screen = c.waitScreen("the read's countdown", func(s string) bool {
 		cell, _, _ := countdownOf(s, unknownName)
 		return cell != "ready"

@@ -9,18 +9,26 @@ import (
 
 // applyChange shows news of a background read: the vehicle's row now, and the read's outcome in the status line.
 func (m *Model) applyChange(c fleet.Change) {
-	m.bucketLimited, m.pausedUntil = c.BucketLimited, c.PausedUntil
+	was := troubled(m.health)
+	m.bucketLimited, m.pausedUntil, m.health = c.BucketLimited, c.PausedUntil, c.Health
+	if troubled(m.health) != was { // the header grows or shrinks by the trouble's line
+		m.list.setHeight(m.tableRows())
+	}
 	if c.Entry.ID == "" { // news of the scheduler as a whole, e.g. the credential was refused
 		if c.Err != nil {
 			m.status = m.news("reads: "+Clean(c.Err.Error()), true)
 		}
 		return
 	}
+	m.list.markUnsaved(c.Entry.ID, c.Unsaved, m.now)
 	m.list.patch(c.Entry, m.iv)
 	name := Clean(c.Entry.Name)
 	if c.Err != nil {
 		m.status = m.news("read "+name+": "+Clean(c.Err.Error()), true)
 		return
+	}
+	if m.status.hold && m.status.text != "" {
+		return // the row shows the read; the news on screen matters more
 	}
 	m.status = m.news("read "+name+" at "+c.Entry.LastRead.UTC().Format(time.TimeOnly), false)
 }
@@ -33,7 +41,7 @@ func (l *list) patch(e fleet.Entry, iv policy.Intervals) {
 		return // a vehicle the table does not know yet arrives with the next full refresh
 	}
 	l.counts[l.rows[i].e.Badge]--
-	l.rows[i] = newRow(e, iv)
+	l.rows[i] = l.newRow(e, iv)
 	l.counts[e.Badge]++
 	l.stale = true
 }
@@ -45,7 +53,7 @@ func (l *list) settle(iv policy.Intervals) {
 	}
 	l.stale = false
 	id, _ := l.selectedID()
-	l.ready = newReadyClock(l.rows)
+	l.clocks()
 	l.resort()
 	l.selectID(id)
 }

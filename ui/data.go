@@ -10,8 +10,8 @@ import (
 
 // dataLines shows what the last reads told of the vehicle: each value with its age (from the vehicle's own update
 // time), the last good value kept when a later signal failed, where the key status and the VIN came from, and the
-// last error. Nothing when the vehicle was never read through an API.
-func (m *Model) dataLines(r *row) []string {
+// last error unless the State line tells it. Nothing when the vehicle was never read through an API.
+func (m *Model) dataLines(r *row, w int) []string {
 	rec := r.e.Record
 	var lines []string
 	if rd := rec.Reading; rd != nil {
@@ -24,11 +24,8 @@ func (m *Model) dataLines(r *row) []string {
 	if rec.VIN != "" && r.e.VIN == rec.VIN {
 		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
 	}
-	if rec.Stopped != "" {
-		lines = append(lines, m.fact("Stopped", m.styles.errText.Render(Clean(rec.Stopped))))
-	}
-	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) {
-		lines = append(lines, m.fact("Error", m.styles.errText.Render(Clean(rec.LastError))+" "+age(rec.LastErrorAt, m.now)))
+	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) && !m.stateTellsError(r) {
+		lines = append(lines, m.hang("Error", Clean(rec.LastError)+" "+age(rec.LastErrorAt, m.now), m.styles.errText, w))
 	}
 	return lines
 }

@@ -35,7 +35,7 @@ func (m *Model) detailView() string {
 	if !ok {
 		return "no vehicle selected"
 	}
-	facts := m.facts(r)
+	facts := m.facts(r, m.textWidth(r.e.KeyURL))
 	if r.e.KeyURL == "" {
 		return facts + "\n\n" + m.styles.key.Render("No virtual key is required") +
 			"\nA 2020-or-earlier Model S/X is read without one."
@@ -48,7 +48,7 @@ func (m *Model) detailView() string {
 // link, which stays copyable (never wrapped) and is an OSC 8 hyperlink.
 func (m *Model) withQR(text, link string) string {
 	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.height-3-lipgloss.Height(url))
+	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	switch {
 	case err != nil:
 		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error()))+"\n\n"+text) + "\n" + url
@@ -60,10 +60,37 @@ func (m *Model) withQR(text, link string) string {
 	return lipgloss.JoinHorizontal(lipgloss.Top, left, "  ", code.Text) + "\n" + url
 }
 
+// textWidth is the width withQR gives the text beside the QR of link; the screen's width without a link or a QR.
+func (m *Model) textWidth(link string) int {
+	if link == "" {
+		return m.width
+	}
+	url := m.linkLines(Clean(link))
+	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
+	if err != nil || !fits {
+		return m.width
+	}
+	return m.width - code.Width - 2
+}
+
+// hang is a fact whose text may be long: wrapped to width w, its following lines indented under its first.
+func (m *Model) hang(label, text string, st lipgloss.Style, w int) string {
+	const indent = 10
+	lines := strings.Split(lipgloss.NewStyle().Width(max(w-indent, minGuideWidth-indent)).Render(text), "\n")
+	for i, l := range lines {
+		lines[i] = st.Render(strings.TrimRight(l, " "))
+		if i > 0 {
+			lines[i] = pad("", indent) + lines[i]
+		}
+	}
+	return m.fact(label, strings.Join(lines, "\n"))
+}
+
 // paint is how the QR's colours reach this terminal.
 func (m *Model) paint() qrPaint { return paintFor(m.colour, m.isDark, m.invert) }
 
-func (m *Model) facts(r *row) string {
+// facts are the vehicle's lines of the detail pane, long ones wrapped to w.
+func (m *Model) facts(r *row, w int) string {
 	label := func(k string) string { return m.styles.dim.Render(pad(k, 10)) }
 	lines := []string{
 		m.styles.title.Render(r.name),
@@ -72,16 +99,21 @@ func (m *Model) facts(r *row) string {
 		label("Vehicle") + Clean(r.e.Make) + " " + r.model,
 		label("Badge") + m.styles.badge[r.e.Badge].Render(r.badge),
 		m.styles.dim.Render(explain(r.e.Badge, m.iv)),
-		label("Next read") + m.nextLine(r),
-		label("Last read") + m.lastLine(r),
 	}
-	if data := m.dataLines(r); len(data) > 0 {
+	lines = append(append(lines, m.stateLines(r, w)...), label("Next read")+m.nextLine(r), label("Last read")+m.lastLine(r))
+	if data := m.dataLines(r, w); len(data) > 0 {
 		lines = append(append(lines, ""), data...)
 	}
 	return strings.Join(lines, "\n")
 }
 
 func (m *Model) nextLine(r *row) string {
+	switch r.hold() {
+	case "stopped":
+		return "stopped: no read is sent until the stop is cleared"
+	case "held":
+		return "held: no read until its last answer is saved"
+	}
 	at, ok := r.e.NextRead(m.iv, m.now)
 	switch {
 	case !ok:

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,5 +106,75 @@ func mustContain(t *testing.T, s string, want ...string) {
 }
 
 func tickAt(d time.Duration) tickMsg { return tickMsg(testNow.Add(d)) }
+
+// spyReader records every read and every Retry; err, when set, answers the read of that id.
+type spyReader struct {
+	mu      sync.Mutex
+	reads   []string
+	retries int
+	err     map[string]error
+}
+
+func (s *spyReader) Read(_ context.Context, id string, _ time.Time) ([]fleet.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads = append(s.reads, id)
+	return nil, s.err[id]
+}
+
+func (s *spyReader) Retry() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retries++
+}
+
+func (s *spyReader) seen() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.reads...), s.retries
+}
+
+// statusOf is the status line: the second to last line of the frame.
+func statusOf(m Model) string {
+	lines := strings.Split(screen(m), "\n")
+	return strings.TrimSpace(lines[len(lines)-2])
+}
+
+// runAll runs a command and what it leads to, feeding each message back as the program would, until no command is
+// left; batches run in order. It stops at the clock (a tick) and the change feed.
+func runAll(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		if msg == nil {
+			continue
+		}
+		if _, ok := msg.(tickMsg); ok {
+			continue
+		}
+		var next tea.Cmd
+		m, next = updateCmd(m, msg)
+		queue = append(queue, next)
+	}
+	return m
+}
+
+// filterTo narrows the table to q and keeps the filter.
+func filterTo(t *testing.T, m Model, q string) Model {
+	t.Helper()
+	m = update(t, m, press("/"))
+	m = typeText(t, m, q)
+	return update(t, m, press("enter"))
+}
 
 var _ = fmt.Sprint

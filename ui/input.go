@@ -59,7 +59,7 @@ func (m *Model) click(msg tea.MouseClickMsg) {
 	if m.focus != focusList || msg.Button != tea.MouseLeft {
 		return
 	}
-	i := msg.Mouse().Y - tableTop - 1 // the column header sits on tableTop
+	i := msg.Mouse().Y - m.headerLines() - 1 // the column header sits under the header
 	if i >= 0 && i < len(m.list.visible()) {
 		m.list.cursor = m.list.offset + i
 	}

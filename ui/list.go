@@ -3,6 +3,7 @@ package ui
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"fleetkey/fleet"
 	"fleetkey/policy"
@@ -23,10 +24,16 @@ type list struct {
 	counts map[policy.Badge]int
 	index  map[string]int // vehicle id → index into rows
 	stale  bool           // rows were patched since the last sort
+
+	now        time.Time            // the clock the rows' states were taken at (see setNow)
+	stateUntil time.Time            // the earliest a row's state ends by the clock alone (a Retry-After); zero: none
+	limited    []int                // the rows rate-limited when they were made, whose state the clock ends
+	unknown    readyClock           // the ready clock of the unknown vehicles, for R
+	unsaved    map[string]time.Time // vehicles whose last answer could not be saved → since when
 }
 
-func newList(entries []fleet.Entry, iv policy.Intervals) list {
-	var l list
+func newList(entries []fleet.Entry, iv policy.Intervals, now time.Time) list {
+	l := list{now: now, unsaved: map[string]time.Time{}}
 	l.setEntries(entries, iv)
 	return l
 }
@@ -38,12 +45,12 @@ func (l *list) setEntries(entries []fleet.Entry, iv policy.Intervals) {
 	l.counts = map[policy.Badge]int{}
 	l.index = make(map[string]int, len(entries))
 	for i, e := range entries {
-		l.rows[i] = newRow(e, iv)
+		l.rows[i] = l.newRow(e, iv)
 		l.counts[e.Badge]++
 		l.index[e.ID] = i
 	}
 	l.stale = false
-	l.ready = newReadyClock(l.rows)
+	l.clocks()
 	l.resort()
 	l.selectID(id)
 }
@@ -57,7 +64,8 @@ func (l *list) resort() {
 	l.refilter()
 }
 
-// refilter recomputes the view from the sorted rows: a case-insensitive substring match on name, VIN, model and badge.
+// refilter recomputes the view from the sorted rows: a case-insensitive substring match on name, VIN, model, badge
+// and state.
 func (l *list) refilter() {
 	q := strings.ToLower(strings.TrimSpace(l.filter))
 	if q == "" {

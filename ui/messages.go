@@ -18,6 +18,7 @@ type readDoneMsg struct {
 	id      string
 	entries []fleet.Entry
 	err     error
+	batch   bool // one of R's reads (see batch)
 }
 
 // changeMsg is news from the fleet's scheduler about one vehicle.

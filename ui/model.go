@@ -16,7 +16,8 @@ import (
 	"fleetkey/policy"
 )
 
-// Reader spends one read of a vehicle through the budget gate and returns the fleet after it.
+// Reader spends one read of a vehicle through the budget gate and returns the fleet after it. A Reader that can also
+// Retry (as *fleet.Fleet) gives the console its K key.
 type Reader interface {
 	Read(ctx context.Context, id string, now time.Time) ([]fleet.Entry, error)
 }
@@ -75,14 +76,19 @@ type Model struct {
 
 	conn connect // the onboarding pane
 
-	bucketLimited bool      // reads wait for the app-wide request bucket
-	pausedUntil   time.Time // every request waits until then
+	bucketLimited bool         // reads wait for the app-wide request bucket
+	pausedUntil   time.Time    // every request waits until then
+	health        fleet.Health // the fleet's trouble as a whole, from the latest change
+
+	ask   ask   // a question waiting for y; the zero ask is none
+	batch batch // R's reads in progress; the zero batch is none
 }
 
 // status is the one line of news under the table: the last action's outcome or error. It fades after statusTTL.
 type status struct {
 	text string
 	err  bool
+	hold bool      // routine news of background reads does not replace it until it fades (errors, R's summary)
 	at   time.Time // when it was set, by the model's clock
 }
 
@@ -114,7 +120,7 @@ func New(opts Options) Model {
 	m := Model{
 		opts:   opts,
 		iv:     opts.Intervals,
-		list:   newList(opts.Entries, opts.Intervals),
+		list:   newList(opts.Entries, opts.Intervals, opts.Now),
 		keys:   newKeyMap(opts.ReadOnly, opts.Connector != nil && !opts.ReadOnly),
 		help:   help.New(),
 		filter: newFilterInput(),
@@ -126,6 +132,7 @@ func New(opts Options) Model {
 	}
 	m.opts.Entries = nil // the list holds its own rows; keeping the slice would double the memory of a large fleet
 	m.keys.forList(false)
+	m.syncKeys()
 	m.applyTheme()
 	return m
 }

@@ -52,7 +52,8 @@ func TestReadSpendsAndRefuses(t *testing.T) {
 	if row := lineWith(screen(m), "Spare Y"); !strings.Contains(row, "ready") {
 		t.Fatalf("never-read Spare Y row = %q, want ready", row)
 	}
-	_, cmd := m.Update(press("r"))
+	m = update(t, m, press("r")) // Spare Y is unknown: r asks before it spends the 8h read
+	m, cmd := updateCmd(m, press("y"))
 	m = run(t, m, cmd)
 	mustContain(t, screen(m), "read v5: recorded")
 	if row := lineWith(screen(m), "Spare Y"); !strings.Contains(row, "8h00m00s") {
@@ -75,8 +76,8 @@ func TestReadRefusedByFleetWhenFrameIsStale(t *testing.T) {
 	}
 	m = update(t, m, press("/"))
 	m = typeText(t, m, "spare")
-	m = update(t, m, press("enter"))
-	_, cmd := m.Update(press("r"))
+	m = update(t, m, press("enter"), press("r"))
+	m, cmd := updateCmd(m, press("y"))
 	m = run(t, m, cmd)
 	mustContain(t, screen(m), "v5: next read allowed in 8h00m00s")
 	if row := lineWith(screen(m), "Spare Y"); !strings.Contains(row, "8h00m00s") {

@@ -14,11 +14,21 @@ import (
 const (
 	minWidth  = 40
 	minHeight = 10
-	tableTop  = 1 // the screen line of the table's column header
 )
 
-// tableRows is how many vehicle rows fit: the screen less the title, column header, status and footer lines.
-func (m *Model) tableRows() int { return max(m.height-4, 1) }
+// headerLines is how many lines the header takes: the title, and under it the fleet's trouble while there is some.
+func (m *Model) headerLines() int {
+	if troubled(m.health) {
+		return 2
+	}
+	return 1
+}
+
+// bodyHeight is the room of the pane between the header and the status and footer lines.
+func (m *Model) bodyHeight() int { return m.height - m.headerLines() - 2 }
+
+// tableRows is how many vehicle rows fit: the body less the table's column header.
+func (m *Model) tableRows() int { return max(m.bodyHeight()-1, 1) }
 
 // render draws the whole frame. It is called only when a message changed something.
 func (m *Model) render() string {
@@ -40,7 +50,7 @@ func (m *Model) render() string {
 	default:
 		body = m.tableView(m.width)
 	}
-	bodyHeight := m.height - 3
+	bodyHeight := m.bodyHeight()
 	lines := strings.Split(body, "\n")
 	if len(lines) > bodyHeight {
 		lines = lines[:bodyHeight]
@@ -51,11 +61,16 @@ func (m *Model) render() string {
 	for len(lines) < bodyHeight {
 		lines = append(lines, "")
 	}
-	return strings.Join(append([]string{m.titleLine()}, append(lines, m.statusLine(), m.footer())...), "\n")
+	head := []string{m.titleLine()}
+	if h := m.healthText(); h != "" {
+		head = append(head, ansi.Truncate(m.styles.errText.Render(h), m.width, "…"))
+	}
+	return strings.Join(append(head, append(lines, m.statusLine(), m.footer())...), "\n")
 }
 
-// titleLine is the header: the fleet's label, then the vehicle count, how many may be read now and the count per
-// badge. When the line is too long the label gives way first: the counts are what the header is for.
+// titleLine is the header's first line: the fleet's label, then paused requests or a limiting bucket, the vehicle
+// count, how many may be read now and the count per badge. When the line is too long the label gives way first: the
+// counts are what the header is for. The fleet's trouble (see healthText) has the line under it.
 func (m *Model) titleLine() string {
 	left := m.styles.title.Render("fleetkey")
 	if m.opts.ReadOnly {
@@ -70,11 +85,14 @@ func (m *Model) titleLine() string {
 	for _, b := range policy.Badges {
 		parts = append(parts, m.styles.badge[b].Render(fmt.Sprintf("%s %d", badgeLabel(b), m.list.counts[b])))
 	}
-	if m.pausedUntil.After(m.now) {
-		parts = append([]string{m.styles.errText.Render("requests paused " + countdown(m.pausedUntil.Sub(m.now)))}, parts...)
-	} else if m.bucketLimited {
-		parts = append([]string{m.styles.warn.Render("bucket-limited")}, parts...)
+	var news []string // the trouble first: it is what the operator must know now (the fleet's, on the next line)
+	switch {
+	case m.pausedUntil.After(m.now) && !m.health.CredentialsRefused && !m.health.Unreachable:
+		news = append(news, m.styles.errText.Render("requests paused "+countdown(m.pausedUntil.Sub(m.now))))
+	case m.bucketLimited:
+		news = append(news, m.styles.warn.Render("bucket-limited"))
 	}
+	parts = append(news, parts...)
 	right := strings.Join(parts, "  ")
 	if room := m.width - lipgloss.Width(right) - 3; lipgloss.Width(left) > room {
 		left = ansi.Truncate(left, max(room, len("fleetkey")+1), "…")
@@ -87,6 +105,10 @@ func (m *Model) titleLine() string {
 func (m *Model) statusLine() string {
 	s := Clean(m.status.text)
 	switch {
+	case m.ask.open():
+		s = m.styles.ask.Render(m.question())
+	case m.batch.active():
+		s = m.styles.status.Render(m.progress())
 	case s != "" && m.status.err:
 		s = m.styles.errText.Render(s)
 	case s != "":
@@ -113,10 +135,14 @@ func (m *Model) footer() string {
 	case focusConnect:
 		return m.styles.dim.Render("esc leaves the onboarding · ctrl+c too")
 	}
+	if m.ask.open() {
+		return m.help.ShortHelpView(m.keys.askHelp())
+	}
 	return m.help.ShortHelpView(m.keys.ShortHelp())
 }
 
-// helpView is the `?` screen: every key that applies, generated from the key map, and what the badges mean.
+// helpView is the `?` screen: every key that applies, generated from the key map, and what the badges and the states
+// mean.
 func (m *Model) helpView() string {
 	var b strings.Builder
 	b.WriteString(m.styles.header.Render("Keys") + "\n\n")
@@ -124,6 +150,10 @@ func (m *Model) helpView() string {
 	b.WriteString(m.styles.header.Render("Badges") + "\n\n")
 	for _, bd := range policy.Badges {
 		b.WriteString(m.styles.badge[bd].Render(pad(badgeLabel(bd), 16)) + explain(bd, m.iv) + "\n")
+	}
+	b.WriteString("\n" + m.styles.header.Render("States") + "\n\n")
+	for st := stateAsleep; st <= stateUnsaved; st++ {
+		b.WriteString(m.stateStyle(st).Render(pad(st.cell(), 16)) + stateHelp[st] + "\n")
 	}
 	b.WriteString("\n" + m.styles.dim.Render("esc or ? to close"))
 	return b.String()

@@ -17,33 +17,56 @@ type row struct {
 	name, vin, model, badge string
 	haystack                string // lower-case text the filter searches
 	readyAt                 time.Time
-	noRead                  bool // asleep legacy: no next read
+	noRead                  bool  // no next read by itself: an asleep legacy vehicle, stopped reads, an unsaved answer
+	unsaved                 bool  // its last answer could not be saved: held from reads until it is
+	state                   state // at the list's clock when the row was made; the haystack holds its word
 }
 
-func newRow(e fleet.Entry, iv policy.Intervals) row {
+// newRow prepares e at now; unsaved says its last answer could not be saved.
+func newRow(e fleet.Entry, iv policy.Intervals, now time.Time, unsaved bool) row {
 	r := row{
-		e:     e,
-		name:  Clean(e.Name),
-		vin:   Clean(e.VIN),
-		model: Clean(e.Model) + " " + strconv.Itoa(e.Year),
-		badge: badgeLabel(e.Badge),
+		e:       e,
+		name:    Clean(e.Name),
+		vin:     Clean(e.VIN),
+		model:   Clean(e.Model) + " " + strconv.Itoa(e.Year),
+		badge:   badgeLabel(e.Badge),
+		unsaved: unsaved,
 	}
-	r.haystack = strings.ToLower(strings.Join([]string{r.name, r.vin, r.model, e.Badge.String()}, "\x00"))
+	r.state = stateOf(e, r.unsaved, now)
+	r.haystack = strings.ToLower(strings.Join([]string{r.name, r.vin, r.model, e.Badge.String(),
+		r.state.String(), r.state.cell(), r.hold()}, "\x00"))
 	r.readyAt, r.noRead = readyAt(e, iv)
+	r.noRead = r.noRead || r.unsaved
 	return r
 }
 
-// readyAt is the moment from which a read is allowed, whatever the clock says now: zero when never read. With clock
-// skew (a last read in the future) the rules count the read as "now", so the read stays refused until exactly
-// last+interval, which is what this returns.
+// hold is the NEXT READ cell of a vehicle that has no next read of its own accord, else "".
+func (r *row) hold() string {
+	switch {
+	case r.e.Record.Stopped != "":
+		return "stopped"
+	case r.unsaved:
+		return "held"
+	}
+	return ""
+}
+
+// readyAt is the moment from which a read is allowed, whatever the clock says now: zero when never read, and never
+// before a 429's Retry-After or a backoff. With clock skew (a last read in the future) the rules count the read as
+// "now", so the read stays refused until exactly last+interval, which is what this returns. The second result says
+// there is no next read at all: an asleep legacy vehicle, or stopped reads (the same gate as Entry.NextRead).
 func readyAt(e fleet.Entry, iv policy.Intervals) (time.Time, bool) {
-	if e.Badge == policy.Legacy && e.Asleep {
+	if (e.Badge == policy.Legacy && e.Asleep) || e.Record.Stopped != "" {
 		return time.Time{}, true
 	}
-	if e.LastRead.IsZero() {
-		return time.Time{}, false
+	var at time.Time
+	if !e.LastRead.IsZero() {
+		at = e.LastRead.Add(iv.Of(e.Badge))
 	}
-	return e.LastRead.Add(iv.Of(e.Badge)), false
+	if e.Record.NotBefore.After(at) {
+		at = e.Record.NotBefore
+	}
+	return at, false
 }
 
 // sortKey is an order of the table; s cycles through them.
@@ -97,10 +120,13 @@ func compareNext(a, b *row) int {
 // readyClock counts the vehicles whose read is allowed at a given time in O(log n): it holds every readyAt in order.
 type readyClock []time.Time
 
-func newReadyClock(rows []row) readyClock {
-	c := make(readyClock, 0, len(rows))
+func newReadyClock(rows []row) readyClock { return newReadyClockOf(rows, nil) }
+
+// newReadyClockOf is the ready clock of the rows that only accepts; nil accepts every row.
+func newReadyClockOf(rows []row, only func(*row) bool) readyClock {
+	var c readyClock
 	for i := range rows {
-		if !rows[i].noRead {
+		if !rows[i].noRead && (only == nil || only(&rows[i])) {
 			c = append(c, rows[i].readyAt)
 		}
 	}

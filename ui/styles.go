@@ -11,8 +11,8 @@ import (
 // styles is the one palette of the console, chosen for the terminal's background. Every badge is coloured AND
 // labelled, so it reads without colour and for colour-blind users.
 type styles struct {
-	title, dim, header, selected, status, errText, warn, key lipgloss.Style
-	badge                                                    map[policy.Badge]lipgloss.Style
+	title, dim, header, selected, status, errText, warn, key, ask lipgloss.Style
+	badge                                                         map[policy.Badge]lipgloss.Style
 }
 
 func newStyles(isDark bool) styles {
@@ -28,6 +28,7 @@ func newStyles(isDark bool) styles {
 		errText:  base.Bold(true).Foreground(c("#B91C1C", "#FCA5A5")),
 		warn:     base.Foreground(c("#92400E", "#FCD34D")),
 		key:      base.Bold(true),
+		ask:      base.Bold(true).Foreground(c("#92400E", "#FCD34D")),
 		badge: map[policy.Badge]lipgloss.Style{
 			policy.KeyInstalled: base.Bold(true).Foreground(c("#15803D", "#86EFAC")),
 			policy.Legacy:       base.Bold(true).Foreground(c("#1D4ED8", "#93C5FD")),

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -18,24 +19,32 @@ type column struct {
 
 // cellCtx is what the clock-dependent cells need.
 type cellCtx struct {
-	now time.Time
-	iv  policy.Intervals
+	now      time.Time
+	iv       policy.Intervals
+	markName bool  // no state column: the name cell starts with the state's mark
+	state    state // the row's state at now, set per row
 }
 
 var (
-	colName  = column{"NAME", 0, func(r *row, _ cellCtx) string { return r.name }}
+	colName  = column{"NAME", 0, nameCell}
 	colVIN   = column{"VIN", 17, func(r *row, _ cellCtx) string { return r.vin }}
 	colModel = column{"MODEL", 14, func(r *row, _ cellCtx) string { return r.model }}
 	colBadge = column{"BADGE", 15, func(r *row, _ cellCtx) string { return r.badge }}
+	colState = column{"STATE", 10, func(_ *row, c cellCtx) string { return c.state.cell() }}
 	colNext  = column{"NEXT READ", 10, nextCell}
 	colLast  = column{"LAST READ", 11, func(r *row, c cellCtx) string { return age(r.e.LastRead, c.now) }}
 )
 
 // minNameWidth is the least room the name keeps before a lower-priority column is dropped.
-const minNameWidth = 12
+const minNameWidth = 20
 
-// nextCell is the live countdown: "7h59m12s", "ready", or "asleep" for a legacy vehicle with no next read.
+// nextCell is the live countdown: "7h59m12s" or "ready"; "stopped" when reads are stopped (billing, a rejected
+// request), "held" while the last answer is unsaved, and "asleep" for an asleep legacy vehicle, the only other one
+// with no next read. A vehicle that answered 409 ASLEEP keeps its countdown: the rules still say when it may be read.
 func nextCell(r *row, c cellCtx) string {
+	if h := r.hold(); h != "" {
+		return h
+	}
 	at, ok := r.e.NextRead(c.iv, c.now)
 	if !ok {
 		return "asleep"
@@ -44,9 +53,10 @@ func nextCell(r *row, c cellCtx) string {
 }
 
 // columnsFor returns the columns that fit in width, in display order. Columns are dropped by priority: VIN first,
-// then last read, then model; name, badge and countdown always stay.
+// then last read, then model, then the state; name, badge and countdown always stay. Without the state column the
+// state's mark goes before the name (see nameCell).
 func columnsFor(width int) []column {
-	optional := []column{colModel, colLast, colVIN} // kept in this order of priority
+	optional := []column{colState, colModel, colLast, colVIN} // kept in this order of priority
 	keep := map[string]bool{}
 	used := minNameWidth + colBadge.width + colNext.width + 2
 	for _, c := range optional {
@@ -56,12 +66,17 @@ func columnsFor(width int) []column {
 		}
 	}
 	cols := []column{colName}
-	for _, c := range []column{colVIN, colModel, colBadge, colNext, colLast} {
+	for _, c := range []column{colVIN, colModel, colBadge, colState, colNext, colLast} {
 		if c.title == colBadge.title || c.title == colNext.title || keep[c.title] {
 			cols = append(cols, c)
 		}
 	}
 	return cols
+}
+
+// hasState says cols hold the state column.
+func hasState(cols []column) bool {
+	return slices.ContainsFunc(cols, func(c column) bool { return c.title == colState.title })
 }
 
 // nameWidth is the width left to the flexible name column.
@@ -71,6 +86,23 @@ func nameWidth(cols []column, width int) int {
 		w -= c.width
 	}
 	return max(w, 1)
+}
+
+// nameCell is the name, after the state's mark when the table has no room for the state column: "⚠ Airport runner".
+func nameCell(r *row, c cellCtx) string {
+	if c.markName && c.state != stateOK {
+		return stateMarks[c.state] + " " + r.name
+	}
+	return r.name
+}
+
+// markedName colours the mark at the start of a name cell that nameCell gave one.
+func (m *Model) markedName(cell string, s state) string {
+	if s == stateOK {
+		return cell
+	}
+	mark := stateMarks[s]
+	return m.stateStyle(s).Render(mark) + strings.TrimPrefix(cell, mark)
 }
 
 // pad truncates or pads plain text to exactly w cells.
@@ -88,7 +120,7 @@ func (m *Model) tableView(width int) string {
 	nw := nameWidth(cols, width)
 	var b strings.Builder
 	b.WriteString(m.styles.header.Render(m.headerLine(cols, nw)))
-	ctx := cellCtx{now: m.now, iv: m.iv}
+	ctx := cellCtx{now: m.now, iv: m.iv, markName: !hasState(cols)}
 	for vi, i := range m.list.visible() {
 		b.WriteByte('\n')
 		b.WriteString(m.rowLine(&m.list.rows[i], cols, nw, ctx, m.list.offset+vi == m.list.cursor))
@@ -109,10 +141,17 @@ func (m *Model) headerLine(cols []column, nw int) string {
 
 func (m *Model) rowLine(r *row, cols []column, nw int, ctx cellCtx, selected bool) string {
 	parts := make([]string, len(cols))
+	ctx.state = stateOf(r.e, r.unsaved, ctx.now)
 	for i, c := range cols {
 		cell := pad(c.cell(r, ctx), widthOf(c, nw))
-		if c.title == colBadge.title && !selected {
+		switch {
+		case selected:
+		case c.title == colBadge.title:
 			cell = m.styles.badge[r.e.Badge].Render(cell)
+		case c.title == colState.title:
+			cell = m.stateStyle(ctx.state).Render(cell)
+		case c.title == colName.title && ctx.markName:
+			cell = m.markedName(cell, ctx.state)
 		}
 		parts[i] = cell
 	}

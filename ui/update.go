@@ -1,23 +1,27 @@
 package ui
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
-
-	"fleetkey/fleet"
 )
 
-// Update dispatches each message to its handler. Every handler that changes what is drawn bumps the revision.
+// Update dispatches each message to its handler, then brings the keys that depend on the data and the clock up to
+// date. Every handler that changes what is drawn bumps the revision.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	nm := next.(Model)
+	nm.syncKeys()
+	return nm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
+		m.list.setNow(m.now, m.iv)
 		m.list.settle(m.iv)
 		if m.status.text != "" && m.now.Sub(m.status.at) >= statusTTL {
 			m.status = status{}
@@ -35,7 +39,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.keys.forDetail(m.colour, r.e.KeyURL != "")
 		}
 	case readDoneMsg:
-		m.readDone(msg)
+		cmd := m.readDone(msg)
+		m.touch()
+		return m, cmd
 	case Notice:
 		m.status = m.news(Clean(string(msg)), true)
 	case changeMsg:
@@ -105,6 +111,9 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case focusConnect:
 		return m.connectKey(msg)
 	}
+	if m.ask.open() {
+		return m.askKey(msg)
+	}
 	m.touch()
 	switch {
 	case key.Matches(msg, m.keys.Quit):
@@ -112,6 +121,8 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Help):
 		m.toggleHelp()
 		return m, nil
+	case key.Matches(msg, m.keys.Retry):
+		return m, m.retry()
 	}
 	switch m.focus {
 	case focusHelp:
@@ -154,6 +165,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Filter):
 		m.focus = focusFilter
 		return m, m.filter.Focus()
+	case key.Matches(msg, m.keys.StopReads):
+		m.batch.stopping = true
 	case key.Matches(msg, m.keys.Unfilter):
 		m.clearFilter()
 	case key.Matches(msg, m.keys.Open):
@@ -163,6 +176,8 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, m.keys.Read):
 		return m, m.startRead()
+	case key.Matches(msg, m.keys.ReadUnknown):
+		m.askReadUnknown()
 	case key.Matches(msg, m.keys.Add):
 		return m, m.openConnect()
 	}
@@ -195,50 +210,7 @@ func (m *Model) copyURL() tea.Cmd {
 	return tea.SetClipboard(r.e.KeyURL)
 }
 
-// startRead checks the budget at the model's clock and, if allowed, spends the read in a command. The fleet checks
-// again under the state lock with the real clock, so a stale frame can never spend a read early.
-func (m *Model) startRead() tea.Cmd {
-	r, ok := m.list.selected()
-	if !ok || m.opts.ReadOnly {
-		return nil
-	}
-	if at, ok := r.e.NextRead(m.iv, m.now); !ok || at.After(m.now) {
-		m.status = m.news(refusal(r.e.ID, at, ok, m.now), true)
-		return nil
-	}
-	m.status = m.news("reading "+r.name+"…", false)
-	rd, clock, id := m.opts.Reader, m.opts.Clock, r.e.ID
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
-		defer cancel()
-		entries, err := rd.Read(ctx, id, clock())
-		return readDoneMsg{id: id, entries: entries, err: err}
-	}
-}
-
-func refusal(id string, at time.Time, ok bool, now time.Time) string {
-	if !ok {
-		return fmt.Sprintf("%s is asleep: no read until it wakes", Clean(id))
-	}
-	return fmt.Sprintf("%s: next read allowed in %s (at %s)", Clean(id), countdown(at.Sub(now)), at.UTC().Format(time.RFC3339))
-}
-
-func (m *Model) readDone(msg readDoneMsg) {
-	if msg.entries != nil {
-		m.list.setEntries(msg.entries, m.iv)
-	}
-	var na *fleet.NotAllowedError
-	switch {
-	case errors.As(msg.err, &na):
-		m.status = m.news(refusal(na.ID, na.Next, !na.Next.IsZero(), m.now), true)
-	case msg.err != nil:
-		m.status = m.news("read "+Clean(msg.id)+": "+Clean(msg.err.Error()), true)
-	default:
-		m.status = m.news("read "+Clean(msg.id)+": recorded", false)
-	}
-}
-
 // news is a status line set now.
 func (m *Model) news(text string, isErr bool) status {
-	return status{text: text, err: isErr, at: m.now}
+	return status{text: text, err: isErr, hold: isErr, at: m.now}
 }

@@ -127,7 +127,7 @@ func TestEscapesAreHarmless(t *testing.T) {
 	entries := testEntries()
 	entries[0].Name = "evil\x1b]52;c;ZXZpbA==\x07\x1b[2Jname\x9b31m"
 	entries[0].VIN = "\x1b[31m5YJ3E1EA7KF317000"
-	m := newTestModel(t, 100, 30, Options{Entries: entries})
+	m := newTestModel(t, 120, 30, Options{Entries: entries}) // wide enough for the VIN column
 	for _, view := range []string{m.View().Content, update(t, m, press("enter")).View().Content} {
 		for _, bad := range []string{"\x1b]52", "\x1b[2J", "\x9b", "ZXZpbA==\x07"} {
 			if strings.Contains(view, bad) {

@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+)
+
+// state is what the console says of a vehicle beyond its badge: the fleet's condition of it, or that its last answer
+// could not be saved. Each has its own mark and word, so it reads without colour.
+type state uint8
+
+const (
+	stateOK state = iota
+	stateAsleep
+	stateLimited
+	stateFailing
+	stateBilling
+	stateRejected
+	stateUnsaved
+)
+
+// stateWords are the states' names: the fleet's own (as in list --json "state"), and unsaved.
+var stateWords = [...]string{stateOK: "", stateAsleep: "asleep", stateLimited: "rate-limited", stateFailing: "failing",
+	stateBilling: "billing", stateRejected: "rejected", stateUnsaved: "unsaved"}
+
+// stateShort are the words of the table's narrow STATE column; only rate-limited is cut short there.
+var stateShort = [...]string{stateOK: "", stateAsleep: "asleep", stateLimited: "limited", stateFailing: "failing",
+	stateBilling: "billing", stateRejected: "rejected", stateUnsaved: "unsaved"}
+
+// stateMarks differ in shape as well as colour, like the badges' marks.
+var stateMarks = [...]string{stateOK: "", stateAsleep: "☾", stateLimited: "⏸", stateFailing: "⚠", stateBilling: "■",
+	stateRejected: "✕", stateUnsaved: "✎"}
+
+// stateHelp explains each state in one line, for the ? screen.
+var stateHelp = [...]string{
+	stateAsleep:   "asleep: it answered that it sleeps (a legacy one set asleep has no next read)",
+	stateLimited:  "rate-limited: a 429 for this vehicle holds its reads until the Retry-After",
+	stateFailing:  "failing: its last reads failed (5xx, timeouts, no answer); it backs off",
+	stateBilling:  "billing: a 430 stopped its reads (the billing limit); NEXT READ says stopped",
+	stateRejected: "rejected: the API refused the request as invalid; reads stopped for a bug report",
+	stateUnsaved:  "unsaved: its last answer could not be saved to disk; held from reads until it is",
+}
+
+func (s state) String() string { return stateWords[s] }
+
+// cell is the state in the table: "⏸ limited", at most 10 cells.
+func (s state) cell() string {
+	if s == stateOK {
+		return ""
+	}
+	return stateMarks[s] + " " + stateShort[s]
+}
+
+// label is the mark and the word: "⚠ failing"; "" when there is nothing to say.
+func (s state) label() string {
+	if s == stateOK {
+		return ""
+	}
+	return stateMarks[s] + " " + stateWords[s]
+}
+
+// stateOf is a vehicle's state at now. A stop comes first (it lasts until someone acts), then an unsaved answer (the
+// vehicle is held until it is saved), then what the last answers say.
+func stateOf(e fleet.Entry, unsaved bool, now time.Time) state {
+	c := e.Condition(now)
+	switch {
+	case c == fleet.BillingStopped:
+		return stateBilling
+	case c == fleet.Rejected:
+		return stateRejected
+	case unsaved:
+		return stateUnsaved
+	}
+	switch c {
+	case fleet.Asleep:
+		return stateAsleep
+	case fleet.RateLimited:
+		return stateLimited
+	case fleet.Failing:
+		return stateFailing
+	}
+	return stateOK
+}
+
+// stateStyle colours a state: stops and unsaved answers as errors, the rest as warnings, sleep dimmed.
+func (m *Model) stateStyle(s state) lipgloss.Style {
+	switch s {
+	case stateBilling, stateRejected, stateUnsaved, stateFailing:
+		return m.styles.errText
+	case stateLimited:
+		return m.styles.warn
+	}
+	return m.styles.dim
+}
+
+// stateLines are the detail pane's lines for the state: the word, since when and until when, then on a line of its
+// own the error behind it (from outside, so cleaned), wrapped to w. None when there is nothing to say.
+func (m *Model) stateLines(r *row, w int) []string {
+	s := stateOf(r.e, r.unsaved, m.now)
+	rec := r.e.Record
+	head, cause := s.label(), Clean(rec.LastError)
+	switch s {
+	case stateOK:
+		return nil
+	case stateBilling, stateRejected:
+		head += ": reads stopped" + m.since(rec.LastErrorAt)
+		cause = Clean(rec.Stopped)
+	case stateUnsaved:
+		head += m.since(m.list.unsaved[r.e.ID])
+		cause = "its last answer is not on disk; no read until it is saved"
+	case stateLimited:
+		head += m.since(rec.LastErrorAt) + fmt.Sprintf(", until %s (in %s)", clockTime(rec.NotBefore),
+			countdown(rec.NotBefore.Sub(m.now)))
+	case stateFailing:
+		head += ": " + plural(max(rec.Failures, 1), "failure") + " in a row, the last " + age(rec.LastErrorAt, m.now)
+	case stateAsleep:
+		head, cause = m.asleepLines(r)
+	}
+	st := m.stateStyle(s)
+	return []string{m.hang("State", head, st, w), m.hang("", cause, st, w)}
+}
+
+// stateTellsError says the State line shows the vehicle's last error, so the Error line would say it twice.
+func (m *Model) stateTellsError(r *row) bool {
+	switch stateOf(r.e, r.unsaved, m.now) {
+	case stateBilling, stateRejected, stateLimited, stateFailing:
+		return true
+	case stateAsleep:
+		return asleepByError(r.e.Record)
+	}
+	return false
+}
+
+// asleepByError says the sleep was learned from a 409 that no good read has followed.
+func asleepByError(rec fleet.Record) bool {
+	return rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.Reading == nil || rec.Reading.At.Before(rec.LastErrorAt))
+}
+
+// asleepLines say where the sleep was learned: a 409 or the asleep signal of a read, or the config.
+func (m *Model) asleepLines(r *row) (head, cause string) {
+	rec := r.e.Record
+	head = stateAsleep.label()
+	switch {
+	case asleepByError(rec):
+		return head + m.since(rec.LastErrorAt), Clean(rec.LastError)
+	case rec.Asleep:
+		return head + m.since(rec.AsleepAt), "the last read said it sleeps"
+	}
+	return head, "the config says it sleeps"
+}
+
+// since is " since 5m ago", or "" for an unknown time.
+func (m *Model) since(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return " since " + age(t, m.now)
+}
+
+// clockTime is a time of day as the console writes one: "20:14:00 UTC".
+func clockTime(t time.Time) string { return t.UTC().Format(time.TimeOnly) + " UTC" }
+
+// plural is "1 failure", "3 failures".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// newRow prepares e at the list's clock, with what the list knows of its unsaved answer.
+func (l *list) newRow(e fleet.Entry, iv policy.Intervals) row {
+	_, unsaved := l.unsaved[e.ID]
+	return newRow(e, iv, l.now, unsaved)
+}
+
+// clocks rebuilds what the rows' times give: the ready clocks, and the rows whose state ends by the clock alone.
+func (l *list) clocks() {
+	l.ready = newReadyClock(l.rows)
+	l.unknown = newReadyClockOf(l.rows, func(r *row) bool { return r.e.Badge == policy.Unknown })
+	l.limited = l.limited[:0]
+	for i := range l.rows {
+		if l.rows[i].state == stateLimited {
+			l.limited = append(l.limited, i)
+		}
+	}
+	l.stateUntil = l.limitedUntil()
+}
+
+// limitedUntil is the earliest Retry-After of the rate-limited rows; zero when there is none.
+func (l *list) limitedUntil() time.Time {
+	var until time.Time
+	for _, i := range l.limited {
+		if nb := l.rows[i].e.Record.NotBefore; until.IsZero() || nb.Before(until) {
+			until = nb
+		}
+	}
+	return until
+}
+
+// setNow moves the list's clock. When a Retry-After passes, the rows it held are made again, so that their state's
+// word leaves the filter's haystack too: work for those rows only, once per such moment, not per tick. Their place
+// in the order does not change (their readyAt was the Retry-After already).
+func (l *list) setNow(now time.Time, iv policy.Intervals) {
+	l.now = now
+	if l.stateUntil.IsZero() || now.Before(l.stateUntil) {
+		return
+	}
+	still := l.limited[:0]
+	for _, i := range l.limited {
+		if l.rows[i].e.Record.NotBefore.After(now) {
+			still = append(still, i)
+			continue
+		}
+		l.rows[i] = l.newRow(l.rows[i].e, iv)
+	}
+	l.limited = still
+	l.stateUntil = l.limitedUntil()
+	if l.filter != "" {
+		id, _ := l.selectedID()
+		l.refilter()
+		l.selectID(id)
+	}
+}
+
+// markUnsaved records whether vehicle id's last answer is unsaved, and since when; its row follows with the patch.
+func (l *list) markUnsaved(id string, unsaved bool, now time.Time) {
+	_, was := l.unsaved[id]
+	switch {
+	case unsaved && !was:
+		l.unsaved[id] = now
+	case !unsaved && was:
+		delete(l.unsaved, id)
+	}
+}
