@@ -84,7 +84,9 @@ func TestOperatorReadSeenByViewer(t *testing.T) {
 	ready := func(s string) bool { return isReady.MatchString(rowOf(s, "veh-keyless")) }
 	viewer.until(t, "the vehicle ready", ready)
 	operator.until(t, "the vehicle ready", ready)
-	operator.send(t, "r")
+	operator.send(t, "r") // a keyless vehicle's only read in 8h: the console asks first
+	operator.until(t, "the question before the read", func(s string) bool { return strings.Contains(s, "y to read") })
+	operator.send(t, "y")
 	row := rowOf(viewer.until(t, "about 8h to wait in the viewer's screen", func(s string) bool {
 		return isAbout8h.MatchString(rowOf(s, "veh-keyless"))
 	}), "veh-keyless")
