@@ -155,8 +155,8 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// cutAfterRequest listens on loopback and closes every connection once it has read a whole request head.
-func cutAfterRequest(t *testing.T) string {
+// serveRaw listens on loopback and hands every connection to handle, in its own goroutine; it returns the address.
+func serveRaw(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -169,42 +169,43 @@ func cutAfterRequest(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			br := bufio.NewReader(conn)
-			for {
-				line, err := br.ReadString('\n')
-				if err != nil || strings.TrimSpace(line) == "" {
-					break
-				}
-			}
-			conn.Close()
+			go handle(conn)
 		}
 	}()
 	return ln.Addr().String()
 }
 
+// readHead reads one request head from br; it returns false when the connection ends first.
+func readHead(br *bufio.Reader) bool {
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return false
+		}
+		if strings.TrimSpace(line) == "" {
+			return true
+		}
+	}
+}
+
+// cutAfterRequest listens on loopback and closes every connection once it has read a whole request head.
+func cutAfterRequest(t *testing.T) string {
+	return serveRaw(t, func(conn net.Conn) {
+		readHead(bufio.NewReader(conn))
+		conn.Close()
+	})
+}
+
 // net/http re-sends a GET whose reused connection breaks after the server read it; a read must not be re-sent.
 func TestReadIsNotReplayedOnABrokenReusedConnection(t *testing.T) {
 	var heads atomic.Int32
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveOnceThenCut(conn, &heads)
-		}
-	}()
+	addr := serveRaw(t, func(conn net.Conn) { serveOnceThenCut(conn, &heads) })
 	srv := newTestServer(t, nil)
-	c := srv.client(t, func(cfg *Config) { cfg.APIBase = "http://" + ln.Addr().String() + "/v3" })
+	c := srv.client(t, func(cfg *Config) { cfg.APIBase = "http://" + addr + "/v3" })
 	if _, err := readSignals(c, context.Background(), "v", "u"); err != nil {
 		t.Fatalf("first Signals() = %v, want nil", err)
 	}
-	_, err = c.Signals(context.Background(), "v", "u")
+	_, err := c.Signals(context.Background(), "v", "u")
 	if err == nil || errors.Is(err, ErrNotSent) {
 		t.Fatalf("second Signals() on the cut connection = %v, want an error that is not ErrNotSent", err)
 	}
@@ -218,14 +219,8 @@ func serveOnceThenCut(conn net.Conn, heads *atomic.Int32) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	for i := 0; ; i++ {
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.TrimSpace(line) == "" {
-				break
-			}
+		if !readHead(br) {
+			return
 		}
 		heads.Add(1)
 		if i > 0 {
