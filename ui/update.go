@@ -17,17 +17,45 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return nm, cmd
 }
 
+// update is the dispatcher: terminal and clock messages, the fleet's news, then the user's input.
 func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
-		m.now = time.Time(msg)
-		m.list.setNow(m.now, m.iv)
-		m.list.settle(m.iv)
-		if m.status.text != "" && m.now.Sub(m.status.at) >= statusTTL {
-			m.status = status{}
-		}
-		m.touch()
-		return m, tick()
+		return m.ticked(time.Time(msg))
+	case tea.WindowSizeMsg, tea.BackgroundColorMsg, tea.ColorProfileMsg:
+		m.terminal(msg)
+	case readDoneMsg, Notice, changeMsg, flowStartedMsg, listenedMsg, refusedMsg, usersAddedMsg, confirmedMsg:
+		return m.report(msg)
+	case tea.PasteMsg:
+		return m.paste(msg)
+	case tea.MouseWheelMsg:
+		m.wheel(msg)
+	case tea.MouseClickMsg:
+		m.click(msg)
+	case tea.KeyPressMsg:
+		return m.keyPress(msg)
+	default:
+		return m.other(msg)
+	}
+	m.touch()
+	return m, nil
+}
+
+// ticked moves the model's clock to now: the countdowns, the order, and the status line's expiry.
+func (m Model) ticked(now time.Time) (tea.Model, tea.Cmd) {
+	m.now = now
+	m.list.setNow(m.now, m.iv)
+	m.list.settle(m.iv)
+	if m.status.text != "" && m.now.Sub(m.status.at) >= statusTTL {
+		m.status = status{}
+	}
+	m.touch()
+	return m, tick()
+}
+
+// terminal takes what the terminal tells about itself: its size, its background, its colours.
+func (m *Model) terminal(msg tea.Msg) {
+	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
 	case tea.BackgroundColorMsg:
@@ -38,10 +66,15 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if r, ok := m.list.selected(); ok && m.focus == focusDetail {
 			m.keys.forDetail(m.colour, r.e.KeyURL != "")
 		}
+	}
+}
+
+// report takes what the fleet and the commands report: reads done, changes, notices and the Connect flow's steps.
+func (m Model) report(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
 	case readDoneMsg:
-		cmd := m.readDone(msg)
-		m.touch()
-		return m, cmd
+		cmd = m.readDone(msg)
 	case Notice:
 		m.status = m.news(Clean(string(msg)), true)
 	case changeMsg:
@@ -49,50 +82,43 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.applyChange(msg.change)
-		m.touch()
-		return m, waitChange(m.opts.Changes)
-	case tea.PasteMsg:
-		switch m.focus {
-		case focusFilter:
-			return m.updateFilter(msg)
-		case focusConnect:
-			return m.pasteConnect(msg)
-		}
-		return m, nil
+		cmd = waitChange(m.opts.Changes)
 	case flowStartedMsg:
-		cmd := m.flowStarted(msg)
-		m.touch()
-		return m, cmd
+		cmd = m.flowStarted(msg)
 	case listenedMsg:
-		cmd := m.listened(msg)
-		m.touch()
-		return m, cmd
+		cmd = m.listened(msg)
 	case refusedMsg:
-		cmd := m.refused(msg)
-		m.touch()
-		return m, cmd
+		cmd = m.refused(msg)
 	case usersAddedMsg:
 		m.usersAdded(msg)
 	case confirmedMsg:
 		m.confirmed(msg)
-	case tea.MouseWheelMsg:
-		m.wheel(msg)
-	case tea.MouseClickMsg:
-		m.click(msg)
-	case tea.KeyPressMsg:
-		return m.keyPress(msg)
-	default:
-		if m.focus == focusFilter { // the prompt's cursor blinks
-			return m.updateFilter(msg)
-		}
-		if m.focus == focusConnect && m.conn.flow != nil {
-			var cmd tea.Cmd
-			m.conn.paste, cmd = m.conn.paste.Update(msg)
-			return m, cmd
-		}
-		return m, nil
 	}
 	m.touch()
+	return m, cmd
+}
+
+// paste sends pasted text to the prompt that has the focus; elsewhere it is dropped.
+func (m Model) paste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
+	switch m.focus {
+	case focusFilter:
+		return m.updateFilter(msg)
+	case focusConnect:
+		return m.pasteConnect(msg)
+	}
+	return m, nil
+}
+
+// other sends any other message to the prompt that has the focus, so its cursor blinks.
+func (m Model) other(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.focus == focusFilter {
+		return m.updateFilter(msg)
+	}
+	if m.focus == focusConnect && m.conn.flow != nil {
+		var cmd tea.Cmd
+		m.conn.paste, cmd = m.conn.paste.Update(msg)
+		return m, cmd
+	}
 	return m, nil
 }
 
