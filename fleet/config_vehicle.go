@@ -89,7 +89,7 @@ func (c *checker) vin(t table, required bool) string {
 	if !ok {
 		return ""
 	}
-	if err := ValidateVIN(s); err != nil {
+	if err := policy.ValidateVIN(s); err != nil {
 		c.addf(t.key("vin"), "%v", err)
 		return ""
 	}
