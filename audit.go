@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/serve"
 	"fleetkey/ui"
 )
 
@@ -66,14 +67,14 @@ func noEntries(stdout, stderr io.Writer, asJSON bool, msg string) int {
 func auditPath(g globals) (string, error) {
 	path, explicit := configPath(g.config)
 	if _, err := os.Stat(path); !explicit && errors.Is(err, fs.ErrNotExist) || path == "" {
-		return fleet.DefaultAuditPath()
+		return serve.DefaultAuditPath()
 	}
 	cfg, err := fleet.LoadConfig(path)
 	if err != nil {
 		return "", err
 	}
 	if cfg.Serve.AuditLog == "" {
-		return fleet.DefaultAuditPath()
+		return serve.DefaultAuditPath()
 	}
 	return configRelative(cfg.Serve.AuditLog, path), nil
 }
@@ -88,20 +89,20 @@ func configRelative(p, configPath string) string {
 
 // readAuditFile reads the entries of the log at path from cutoff on; a missing file wraps fs.ErrNotExist. A log that
 // is not a regular file (a FIFO would block the read until some process writes to it) is refused.
-func readAuditFile(path string, cutoff time.Time) ([]fleet.AuditEntry, error) {
+func readAuditFile(path string, cutoff time.Time) ([]serve.AuditEntry, error) {
 	f, err := fleet.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	defer f.Close()
-	entries, err := fleet.ReadAudit(f, cutoff)
+	entries, err := serve.ReadAudit(f, cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return entries, nil
 }
 
-func printAuditJSON(stdout, stderr io.Writer, entries []fleet.AuditEntry) int {
+func printAuditJSON(stdout, stderr io.Writer, entries []serve.AuditEntry) int {
 	for _, e := range entries {
 		if err := writeJSON(stdout, e, false); err != nil {
 			return fail(stderr, err)
@@ -112,7 +113,7 @@ func printAuditJSON(stdout, stderr io.Writer, entries []fleet.AuditEntry) int {
 
 // printAuditTable prints an aligned plain table. Every field comes from a key comment or an error text that
 // someone else wrote, so each is cleaned of escape sequences first.
-func printAuditTable(w io.Writer, entries []fleet.AuditEntry) {
+func printAuditTable(w io.Writer, entries []serve.AuditEntry) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tWHO\tFINGERPRINT\tACTION\tVEHICLE\tRESULT")
 	for _, e := range entries {

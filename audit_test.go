@@ -2,20 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"fleetkey/serve"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"fleetkey/fleet"
 )
 
 // writeAuditLog appends entries to the audit log at path, as `fleetkey serve` does.
-func writeAuditLog(t *testing.T, path string, entries []fleet.AuditEntry) {
+func writeAuditLog(t *testing.T, path string, entries []serve.AuditEntry) {
 	t.Helper()
-	a, err := fleet.OpenAudit(path)
+	a, err := serve.OpenAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,18 +28,18 @@ func writeAuditLog(t *testing.T, path string, entries []fleet.AuditEntry) {
 
 // auditFixture writes a config whose [serve] audit_log is relative to it, and three entries 3h, 1h and 10m before
 // now, and returns the config's path and the entries (times in UTC, to the second).
-func auditFixture(t *testing.T) (string, []fleet.AuditEntry) {
+func auditFixture(t *testing.T) (string, []serve.AuditEntry) {
 	t.Helper()
 	env := isolate(t)
 	cfg := filepath.Join(env.configHome, "fleetkey", "config.toml")
 	writeTestFile(t, cfg, oneVehicleConfig("van-1", "[serve]\naudit_log = \"logs/audit.jsonl\"\n"))
 	now := time.Now().UTC().Truncate(time.Second)
-	entries := []fleet.AuditEntry{
-		{Time: now.Add(-3 * time.Hour), Who: "alice@laptop", Fingerprint: "SHA256:aaaa", Action: fleet.AuditRead,
+	entries := []serve.AuditEntry{
+		{Time: now.Add(-3 * time.Hour), Who: "alice@laptop", Fingerprint: "SHA256:aaaa", Action: serve.AuditRead,
 			Vehicle: "van-1", Result: "ok"},
-		{Time: now.Add(-time.Hour), Who: "mallory\x1b[2J@box", Fingerprint: "SHA256:bbbb", Action: fleet.AuditKeyCheck,
+		{Time: now.Add(-time.Hour), Who: "mallory\x1b[2J@box", Fingerprint: "SHA256:bbbb", Action: serve.AuditKeyCheck,
 			Vehicle: "van-1", Result: "key missing"},
-		{Time: now.Add(-10 * time.Minute), Who: "bob", Fingerprint: "SHA256:cccc", Action: fleet.AuditConnect,
+		{Time: now.Add(-10 * time.Minute), Who: "bob", Fingerprint: "SHA256:cccc", Action: serve.AuditConnect,
 			Result: "added 2 vehicles"},
 	}
 	writeAuditLog(t, filepath.Join(filepath.Dir(cfg), "logs", "audit.jsonl"), entries)
@@ -85,7 +84,7 @@ func TestAuditJSON(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		want []fleet.AuditEntry
+		want []serve.AuditEntry
 	}{
 		{"all", []string{"--config", cfg, "audit", "--json"}, entries},
 		{"since 2h", []string{"--config", cfg, "audit", "--json", "--since", "2h"}, entries[1:]},
@@ -97,9 +96,9 @@ func TestAuditJSON(t *testing.T) {
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("run(%q) = %d, stderr %q; want 0 and nothing", tt.args, r.code, r.stderr)
 			}
-			var got []fleet.AuditEntry
+			var got []serve.AuditEntry
 			for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
-				var e fleet.AuditEntry
+				var e serve.AuditEntry
 				if err := json.Unmarshal([]byte(l), &e); err != nil {
 					t.Fatalf("run(%q) line %q: %v", tt.args, l, err)
 				}
@@ -143,9 +142,9 @@ func TestAuditMissingLog(t *testing.T) {
 		})
 	}
 	// Without a config the log is the default one, next to the default state file.
-	e := fleet.AuditEntry{Time: time.Now().UTC().Truncate(time.Second), Who: "carol", Fingerprint: "SHA256:dddd",
-		Action: fleet.AuditRead, Vehicle: "hq-exec-1", Result: "ok"}
-	writeAuditLog(t, filepath.Join(filepath.Dir(env.statePath), "audit.jsonl"), []fleet.AuditEntry{e})
+	e := serve.AuditEntry{Time: time.Now().UTC().Truncate(time.Second), Who: "carol", Fingerprint: "SHA256:dddd",
+		Action: serve.AuditRead, Vehicle: "hq-exec-1", Result: "ok"}
+	writeAuditLog(t, filepath.Join(filepath.Dir(env.statePath), "audit.jsonl"), []serve.AuditEntry{e})
 	if r := runCLI(t, "audit"); r.code != 0 || !strings.Contains(r.stdout, "SHA256:dddd") {
 		t.Errorf("run(audit) with the default log = %d, %q; want 0 and carol's entry", r.code, r.stdout)
 	}

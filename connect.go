@@ -10,17 +10,18 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/connect"
 	"fleetkey/ui"
 )
 
 // connector is the console's onboarding over a loaded live fleet.
 type connector struct {
 	f   *fleet.Fleet
-	cfg fleet.ConnectConfig
+	cfg connect.Config
 }
 
-func (c connector) NewFlow(now time.Time) (*fleet.ConnectFlow, error) {
-	return fleet.NewConnectFlow(c.cfg, now)
+func (c connector) NewFlow(now time.Time) (*connect.Flow, error) {
+	return connect.NewFlow(c.cfg, now)
 }
 func (c connector) AddUser(ctx context.Context, user, keyURL string, now time.Time) ([]fleet.Entry, error) {
 	return c.f.AddUser(ctx, user, keyURL, now)
@@ -48,7 +49,7 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 	if err := ownState(cfg, path); err != nil { // before the owner is sent through Connect for nothing
 		return fail(stderr, err)
 	}
-	flow, err := fleet.NewConnectFlow(cfg.Connect, time.Now())
+	flow, err := connect.NewFlow(cfg.Connect, time.Now())
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -76,7 +77,7 @@ type operator struct {
 
 // awaitRedirect shows the link and waits for the flow's answer: from the listener, which turns stray requests away
 // and keeps waiting, or from a pasted line. Whichever path completes the flow first, its answer is the only one.
-func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator) (fleet.Redirect, error) {
+func awaitRedirect(flow *connect.Flow, cc connect.Config, op operator) (connect.Redirect, error) {
 	w, lines := op.out, op.answers
 	fmt.Fprintln(w, "Open this link, or give it to the vehicle's owner (phone: open it; desktop: scan the QR):")
 	if err := ui.WriteQR(w, flow.URL(), op.qr); err != nil {
@@ -91,7 +92,7 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator)
 	for {
 		select {
 		case res := <-ended:
-			if res.err == nil || fleet.EndsConnect(res.err) {
+			if res.err == nil || connect.Ends(res.err) {
 				return res.r, res.err
 			}
 			fmt.Fprintln(w, "listener:", ui.Clean(res.err.Error()), "— paste the redirect URL instead")
@@ -100,16 +101,16 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator)
 			fmt.Fprintln(w, "listener: turned a request away:", ui.Clean(err.Error()),
 				"— still waiting for the browser, or paste the redirect URL")
 		case <-deadline.C:
-			return fleet.Redirect{}, fleet.ErrConnectExpired
+			return connect.Redirect{}, connect.ErrExpired
 		case line, ok := <-lines:
 			if !ok {
-				return fleet.Redirect{}, errors.New("no redirect: standard input closed")
+				return connect.Redirect{}, errors.New("no redirect: standard input closed")
 			}
 			r, err := acceptPasted(flow, line)
 			switch {
-			case err == nil || fleet.EndsConnect(err):
+			case err == nil || connect.Ends(err):
 				return r, err
-			case !errors.Is(err, fleet.ErrConnectReused): // reused: the browser came first; ended brings its answer
+			case !errors.Is(err, connect.ErrReused): // reused: the browser came first; ended brings its answer
 				fmt.Fprintln(w, ui.Clean(err.Error()))
 			}
 		}
@@ -118,13 +119,13 @@ func awaitRedirect(flow *fleet.ConnectFlow, cc fleet.ConnectConfig, op operator)
 
 // listenResult is how the callback listener ended.
 type listenResult struct {
-	r   fleet.Redirect
+	r   connect.Redirect
 	err error
 }
 
 // listenFor runs the flow's callback listener until ctx ends: its end, and the requests it turns away meanwhile (the
 // latest few, when the reader falls behind).
-func listenFor(ctx context.Context, flow *fleet.ConnectFlow) (<-chan listenResult, <-chan error) {
+func listenFor(ctx context.Context, flow *connect.Flow) (<-chan listenResult, <-chan error) {
 	ended, refusals := make(chan listenResult, 1), make(chan error, 4)
 	go func() {
 		r, err := flow.Listen(ctx, time.Now, func(err error) {
@@ -138,8 +139,8 @@ func listenFor(ctx context.Context, flow *fleet.ConnectFlow) (<-chan listenResul
 	return ended, refusals
 }
 
-func acceptPasted(flow *fleet.ConnectFlow, line string) (fleet.Redirect, error) {
-	r, err := fleet.ParseRedirect(line)
+func acceptPasted(flow *connect.Flow, line string) (connect.Redirect, error) {
+	r, err := connect.ParseRedirect(line)
 	if err != nil {
 		return r, err
 	}
@@ -148,7 +149,7 @@ func acceptPasted(flow *fleet.ConnectFlow, line string) (fleet.Redirect, error) 
 
 // onboard adds the new user's vehicles and, per vehicle that needs a key, shows its QR and reads it once when the
 // operator says the owner installed the key.
-func onboard(a *app, r fleet.Redirect, op operator, stderr io.Writer) int {
+func onboard(a *app, r connect.Redirect, op operator, stderr io.Writer) int {
 	w, lines := op.out, op.answers
 	ctx := context.Background()
 	added, err := connector{f: a.fleet}.AddUser(ctx, r.UserID, r.VirtualKeyURL, time.Now())

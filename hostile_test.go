@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/smartcar/fakeserver"
+	"fleetkey/serve"
 	"fleetkey/ui"
 )
 
@@ -125,8 +125,8 @@ func TestAuditHostile(t *testing.T) {
 	cfg := filepath.Join(env.configHome, "fleetkey", "config.toml")
 	writeTestFile(t, cfg, oneVehicleConfig("evil", "[serve]\naudit_log = \"audit.jsonl\"\n"))
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	writeAuditLog(t, filepath.Join(filepath.Dir(cfg), "audit.jsonl"), []fleet.AuditEntry{{Time: at, Who: hostileName,
-		Fingerprint: "SHA256:x\u2067", Action: fleet.AuditRead, Vehicle: "evil", Result: "smartcar 500: \u202edone\x7f"}})
+	writeAuditLog(t, filepath.Join(filepath.Dir(cfg), "audit.jsonl"), []serve.AuditEntry{{Time: at, Who: hostileName,
+		Fingerprint: "SHA256:x\u2067", Action: serve.AuditRead, Vehicle: "evil", Result: "smartcar 500: \u202edone\x7f"}})
 
 	r := runCLI(t, "--config", cfg, "audit")
 	want := "TIME                  WHO       FINGERPRINT  ACTION  VEHICLE  RESULT\n" +
@@ -141,7 +141,7 @@ func TestAuditHostile(t *testing.T) {
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("audit --json = %d, %q; want 0 and\n%q", r.code, r.stdout, want)
 	}
-	var e fleet.AuditEntry
+	var e serve.AuditEntry
 	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || e.Who != hostileName {
 		t.Errorf("audit --json decodes to who %q, %v; want %q", e.Who, err, hostileName)
 	}

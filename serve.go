@@ -118,7 +118,7 @@ func serveConfig(c fleet.Config, configPath, listen string) (serve.Config, error
 	hostKey := s.HostKey
 	if hostKey == "" {
 		var err error
-		if hostKey, err = fleet.DefaultHostKeyPath(); err != nil {
+		if hostKey, err = serve.DefaultHostKeyPath(); err != nil {
 			return serve.Config{}, err
 		}
 	}
@@ -126,15 +126,15 @@ func serveConfig(c fleet.Config, configPath, listen string) (serve.Config, error
 		HostKey: configRelative(hostKey, configPath), MaxSessions: s.MaxSessions, IdleTimeout: s.IdleTimeout}, nil
 }
 
-func openAudit(c fleet.Config, configPath string) (*fleet.Audit, error) {
+func openAudit(c fleet.Config, configPath string) (*serve.Audit, error) {
 	p := c.Serve.AuditLog
 	if p == "" {
 		var err error
-		if p, err = fleet.DefaultAuditPath(); err != nil {
+		if p, err = serve.DefaultAuditPath(); err != nil {
 			return nil, err
 		}
 	}
-	return fleet.OpenAudit(configRelative(p, configPath))
+	return serve.OpenAudit(configRelative(p, configPath))
 }
 
 func isLoopbackAddr(a net.Addr) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"fleetkey/fleet/connect"
 	"fleetkey/policy"
 )
 
@@ -49,7 +50,7 @@ type Config struct {
 	Smartcar SmartcarConfig
 	// Connect is the [connect] table, defaults filled in: how the console onboards vehicles through Smartcar Connect.
 	// Its ClientID falls back to Smartcar.ClientID and its Mode is Smartcar.Mode.
-	Connect ConnectConfig
+	Connect connect.Config
 	// Serve is the [serve] table, defaults filled in: how `fleetkey serve` shares the console over SSH.
 	Serve ServeConfig
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.

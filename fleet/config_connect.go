@@ -1,33 +1,18 @@
 package fleet
 
 import (
+	"fleetkey/fleet/connect"
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 )
-
-// The defaults of the [connect] table.
-const (
-	// DefaultConnectBase is Smartcar Connect's authorization page.
-	DefaultConnectBase = "https://connect.smartcar.com/oauth/authorize"
-	// DefaultRedirectURI is where Connect sends the owner back to: the console's own loopback listener.
-	DefaultRedirectURI = "http://localhost:8000/callback"
-	// DefaultConnectTimeout is how long a Connect flow waits for its redirect.
-	DefaultConnectTimeout = 10 * time.Minute
-)
-
-// DefaultScopes returns the permissions the console asks Connect for: what its reads need, and nothing else.
-func DefaultScopes() []string {
-	return []string{"read_vehicle_info", "read_vin", "read_battery", "read_charge", "read_location", "read_odometer"}
-}
 
 // DefaultConnectConfig returns the [connect] table of a config that does not set any of its keys: the client id
 // and mode of sc, and the defaults above.
-func DefaultConnectConfig(sc SmartcarConfig) ConnectConfig {
-	return ConnectConfig{
-		ClientID: sc.ClientID, RedirectURI: DefaultRedirectURI, Base: DefaultConnectBase, Mode: sc.Mode,
-		Scopes: DefaultScopes(), Timeout: DefaultConnectTimeout,
+func DefaultConnectConfig(sc SmartcarConfig) connect.Config {
+	return connect.Config{
+		ClientID: sc.ClientID, RedirectURI: connect.DefaultRedirectURI, Base: connect.DefaultBase, Mode: sc.Mode,
+		Scopes: connect.DefaultScopes(), Timeout: connect.DefaultTimeout,
 	}
 }
 
@@ -35,7 +20,7 @@ func DefaultConnectConfig(sc SmartcarConfig) ConnectConfig {
 var connectKeys = []string{"client_id", "redirect_uri", "scopes", "tesla_only", "connect_base", "timeout"}
 
 // connect checks [connect]; every key is optional, and sc gives the client id and mode it falls back to.
-func (c *checker) connect(v any, sc SmartcarConfig) ConnectConfig {
+func (c *checker) connect(v any, sc SmartcarConfig) connect.Config {
 	cc := DefaultConnectConfig(sc)
 	t, ok := c.table("connect", v)
 	if !ok {
@@ -48,7 +33,7 @@ func (c *checker) connect(v any, sc SmartcarConfig) ConnectConfig {
 	if s, ok := c.redirectURI(t); ok {
 		cc.RedirectURI = s
 	}
-	if s, ok := c.endpoint(t, "connect_base", DefaultConnectBase); ok {
+	if s, ok := c.endpoint(t, "connect_base", connect.DefaultBase); ok {
 		cc.Base = s
 	}
 	if scopes, ok := c.scopes(t); ok {
@@ -72,13 +57,13 @@ func (c *checker) redirectURI(t table) (string, bool) {
 	case fault == urlCredentials:
 		c.addf(t.key(k), credentialsMessage)
 	case fault == urlNotAbsolute:
-		c.addf(t.key(k), "%q is not an absolute http(s) URL (like %s)", s, DefaultRedirectURI)
+		c.addf(t.key(k), "%q is not an absolute http(s) URL (like %s)", s, connect.DefaultRedirectURI)
 	case fault == urlHTTPRemote:
 		c.addf(t.key(k), "%q uses http on a host that is not loopback; the callback listener binds only 127.0.0.1, "+
 			"localhost or [::1] (forward the port with ssh -L from an ops box), or use an https URL", s)
 	case fault == urlQueryOrFrag:
 		c.addf(t.key(k), "%q has a query or fragment; Connect adds its own query, want a plain URL like %s",
-			s, DefaultRedirectURI)
+			s, connect.DefaultRedirectURI)
 	case !validPort(u.Port()):
 		c.addf(t.key(k), "%q has port %q; want 1..65535, the fixed port the browser is sent back to", s, u.Port())
 	default:

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fleetkey/fleet/connect"
 	"os"
 	"reflect"
 	"slices"
@@ -12,16 +13,16 @@ import (
 func TestParseConfigConnectValues(t *testing.T) {
 	tests := []struct {
 		name, src string
-		want      func(*ConnectConfig) // edits DefaultConnectConfig(the [smartcar] of src) into the expected table
+		want      func(*connect.Config) // edits DefaultConnectConfig(the [smartcar] of src) into the expected table
 	}{
-		{"no [connect]: the defaults, without a client id", "", func(*ConnectConfig) {}},
+		{"no [connect]: the defaults, without a client id", "", func(*connect.Config) {}},
 		{"client id and mode from [smartcar]", "[smartcar]\nclient_id = \"client_sc\"\nmode = \"test\"\n",
-			func(c *ConnectConfig) { c.ClientID, c.Mode = "client_sc", "test" }},
+			func(c *connect.Config) { c.ClientID, c.Mode = "client_sc", "test" }},
 		{"[connect] client_id overrides [smartcar]'s", `[smartcar]
 client_id = "client_sc"
 [connect]
 client_id = "8a3c3d3e-1d2b-4e63-9b0a-0c1f0e5a2b11"
-`, func(c *ConnectConfig) { c.ClientID = "8a3c3d3e-1d2b-4e63-9b0a-0c1f0e5a2b11" }},
+`, func(c *connect.Config) { c.ClientID = "8a3c3d3e-1d2b-4e63-9b0a-0c1f0e5a2b11" }},
 		{"every key", `[smartcar]
 mode = "simulated"
 [connect]
@@ -31,21 +32,21 @@ scopes = ["read_vin", "read_battery"]
 tesla_only = true
 connect_base = "http://localhost:9000/oauth/authorize"
 timeout = "90s"
-`, func(c *ConnectConfig) {
-			*c = ConnectConfig{ClientID: "client_cn", RedirectURI: "http://127.0.0.1:8765/fleetkey/callback",
+`, func(c *connect.Config) {
+			*c = connect.Config{ClientID: "client_cn", RedirectURI: "http://127.0.0.1:8765/fleetkey/callback",
 				Base: "http://localhost:9000/oauth/authorize", Mode: "simulated", Scopes: []string{"read_vin", "read_battery"},
 				TeslaOnly: true, Timeout: 90 * time.Second}
 		}},
 		{"empty scopes leave them to the Dashboard", "[connect]\nscopes = []\n",
-			func(c *ConnectConfig) { c.Scopes = []string{} }},
+			func(c *connect.Config) { c.Scopes = []string{} }},
 		{"https redirect on any host; http on [::1]; no port", `[connect]
 redirect_uri = "https://fleet.example.com/connect/done"
 connect_base = "http://[::1]/authorize"
-`, func(c *ConnectConfig) {
+`, func(c *connect.Config) {
 			c.RedirectURI, c.Base = "https://fleet.example.com/connect/done", "http://[::1]/authorize"
 		}},
 		{"inline table, tesla_only false", "connect = { tesla_only = false, timeout = \"1h\" }\n",
-			func(c *ConnectConfig) { c.Timeout = time.Hour }},
+			func(c *connect.Config) { c.Timeout = time.Hour }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

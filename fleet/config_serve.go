@@ -3,7 +3,6 @@ package fleet
 import (
 	"math"
 	"net"
-	"path/filepath"
 	"time"
 )
 
@@ -39,15 +38,6 @@ type ServeConfig struct {
 // DefaultServeConfig returns the [serve] table of a config that does not set any of its keys.
 func DefaultServeConfig() ServeConfig {
 	return ServeConfig{Listen: DefaultListen, MaxSessions: DefaultMaxSessions, IdleTimeout: DefaultIdleTimeout}
-}
-
-// DefaultHostKeyPath returns the default host key file: ssh_host_ed25519 in DefaultStateDir.
-func DefaultHostKeyPath() (string, error) {
-	dir, err := DefaultStateDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "ssh_host_ed25519"), nil
 }
 
 // serveKeys are the valid keys of [serve].

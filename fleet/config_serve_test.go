@@ -3,7 +3,6 @@ package fleet
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -140,26 +139,6 @@ func TestConfigExampleDocumentsServeKeys(t *testing.T) {
 	if cfg.Serve != want || want.AuthorizedKeys == "" || want.HostKey == "" || want.AuditLog == "" {
 		t.Errorf("parseConfig(config.example.toml, [serve] uncommented).Serve = %+v, want the defaults and three "+
 			"example paths", cfg.Serve)
-	}
-}
-
-func TestDefaultServePaths(t *testing.T) {
-	state := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", state)
-	tests := []struct {
-		name string
-		fn   func() (string, error)
-		want string
-	}{
-		{"host key", DefaultHostKeyPath, filepath.Join(state, "fleetkey", "ssh_host_ed25519")},
-		{"audit log", DefaultAuditPath, filepath.Join(state, "fleetkey", "audit.jsonl")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got, err := tt.fn(); got != tt.want || err != nil {
-				t.Errorf("Default path = %q, %v, want %q, nil", got, err, tt.want)
-			}
-		})
 	}
 }
 

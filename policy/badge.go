@@ -1,6 +1,6 @@
 // Package policy decides, from a vehicle's facts alone, which virtual-key case it is in (its badge) and when its next
 // read is allowed. It is pure: no clock, no I/O; time comes in as a value. When the rules are unsure, they choose the
-// answer that cannot spend a read budget early.
+// answer that cannot spend a read budget early. It also checks that a VIN is well formed (ValidateVIN).
 package policy
 
 import (

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/connect"
 	"fleetkey/ui"
 )
 
@@ -14,9 +15,9 @@ import (
 // key check and connect to the audit log with who did it, which vehicle and how it went.
 type actor struct {
 	f       *fleet.Fleet
-	key     fleet.Key
-	audit   *fleet.Audit
-	connect *fleet.ConnectConfig
+	key     Key
+	audit   *Audit
+	connect *connect.Config
 	log     *slog.Logger
 }
 
@@ -28,12 +29,12 @@ var (
 // Read spends one read of vehicle id through the fleet's gate, and audits it.
 func (a actor) Read(ctx context.Context, id string, now time.Time) ([]fleet.Entry, error) {
 	entries, err := a.f.Read(ctx, id, now)
-	return entries, errors.Join(err, a.record(now, fleet.AuditRead, id, outcome(err)))
+	return entries, errors.Join(err, a.record(now, AuditRead, id, outcome(err)))
 }
 
 // NewFlow starts a Smartcar Connect flow; it reads nothing, so it is not audited.
-func (a actor) NewFlow(now time.Time) (*fleet.ConnectFlow, error) {
-	return fleet.NewConnectFlow(*a.connect, now)
+func (a actor) NewFlow(now time.Time) (*connect.Flow, error) {
+	return connect.NewFlow(*a.connect, now)
 }
 
 // AddUser adds the vehicles a user has just connected, and audits a connect per vehicle added (one with no vehicle
@@ -45,11 +46,11 @@ func (a actor) AddUser(ctx context.Context, userID, keyURL string, now time.Time
 		if err == nil {
 			res = "ok: no new vehicle"
 		}
-		return added, errors.Join(err, a.record(now, fleet.AuditConnect, "", res))
+		return added, errors.Join(err, a.record(now, AuditConnect, "", res))
 	}
 	var errs []error
 	for _, e := range added {
-		errs = append(errs, a.record(now, fleet.AuditConnect, e.ID, "ok"))
+		errs = append(errs, a.record(now, AuditConnect, e.ID, "ok"))
 	}
 	return added, errors.Join(errs...)
 }
@@ -61,7 +62,7 @@ func (a actor) Confirm(ctx context.Context, id string, now time.Time) (fleet.Ent
 	if err == nil {
 		res = "ok: " + e.Badge.String()
 	}
-	return e, errors.Join(err, a.record(now, fleet.AuditKeyCheck, id, res))
+	return e, errors.Join(err, a.record(now, AuditKeyCheck, id, res))
 }
 
 // Release lets the scheduler have a new vehicle without a read now.
@@ -72,7 +73,7 @@ func (a actor) Entries() ([]fleet.Entry, error) { return a.f.Entries() }
 
 // record writes one audit entry; a failure is logged and returned, so the operator sees it too.
 func (a actor) record(now time.Time, action, vehicle, result string) error {
-	err := a.audit.Write(fleet.AuditEntry{Time: now, Who: a.key.Comment, Fingerprint: a.key.Fingerprint,
+	err := a.audit.Write(AuditEntry{Time: now, Who: a.key.Comment, Fingerprint: a.key.Fingerprint,
 		Action: action, Vehicle: vehicle, Result: result})
 	if err != nil {
 		a.log.Error("audit", "who", a.key.Comment, "fingerprint", a.key.Fingerprint, "action", action, "err", err)

@@ -14,9 +14,9 @@ import (
 	"fleetkey/fleet/smartcar/fakeserver"
 )
 
-func mustAudit(t *testing.T) *fleet.Audit {
+func mustAudit(t *testing.T) *Audit {
 	t.Helper()
-	a, err := fleet.OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
+	a, err := OpenAudit(filepath.Join(t.TempDir(), "audit.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,14 +25,14 @@ func mustAudit(t *testing.T) *fleet.Audit {
 }
 
 // readAudit returns every entry of the audit log at path.
-func readAudit(t *testing.T, path string) []fleet.AuditEntry {
+func readAudit(t *testing.T, path string) []AuditEntry {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	entries, err := fleet.ReadAudit(f, time.Time{})
+	entries, err := ReadAudit(f, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +66,12 @@ func TestOutcome(t *testing.T) {
 // fingerprint, vehicle and result.
 func TestActorAuditsEveryRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := fleet.OpenAudit(path)
+	audit, err := OpenAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer audit.Close()
-	key := fleet.Key{Role: fleet.Operator, Comment: "alice@laptop", Fingerprint: "SHA256:alice"}
+	key := Key{Role: Operator, Comment: "alice@laptop", Fingerprint: "SHA256:alice"}
 	a := actor{f: configFleet(), key: key, audit: audit, log: slog.New(slog.DiscardHandler)}
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	if _, err := a.Read(context.Background(), "v-van", now); err != nil {
@@ -82,9 +82,9 @@ func TestActorAuditsEveryRead(t *testing.T) {
 		t.Fatalf("second read = %v, want ErrNotAllowed", err)
 	}
 	got := readAudit(t, path)
-	want := []fleet.AuditEntry{
-		{Time: now, Who: "alice@laptop", Fingerprint: "SHA256:alice", Action: fleet.AuditRead, Vehicle: "v-van", Result: "ok"},
-		{Time: now.Add(time.Minute), Who: "alice@laptop", Fingerprint: "SHA256:alice", Action: fleet.AuditRead,
+	want := []AuditEntry{
+		{Time: now, Who: "alice@laptop", Fingerprint: "SHA256:alice", Action: AuditRead, Vehicle: "v-van", Result: "ok"},
+		{Time: now.Add(time.Minute), Who: "alice@laptop", Fingerprint: "SHA256:alice", Action: AuditRead,
 			Vehicle: "v-van", Result: "refused: next read allowed at 2026-11-27T09:30:00Z"},
 	}
 	if len(got) != len(want) {
@@ -106,12 +106,12 @@ func TestActorAuditsConnectAndKeyCheck(t *testing.T) {
 	fake.SetCar(fakeserver.Car{VehicleID: "veh-new", UserID: "user-new", Make: "TESLA", Model: "Model Y", Year: 2024,
 		VIN: "7SAYGDEE9RA204613", KeyPaired: &yes, Battery: 90})
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := fleet.OpenAudit(path)
+	audit, err := OpenAudit(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer audit.Close()
-	key := fleet.Key{Role: fleet.Operator, Comment: "alice@laptop", Fingerprint: "SHA256:a"}
+	key := Key{Role: Operator, Comment: "alice@laptop", Fingerprint: "SHA256:a"}
 	a := actor{f: f, key: key, audit: audit, log: slog.New(slog.DiscardHandler)}
 	ctx, now := context.Background(), time.Now()
 	if _, err := a.AddUser(ctx, "user-new", "", now); err != nil {

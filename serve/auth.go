@@ -7,27 +7,25 @@ import (
 
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
-
-	"fleetkey/fleet"
 )
 
 // fingerprintExt is where the key handler leaves the fingerprint of the key it accepted, for authorize to compare
 // with the key the client actually proved.
 const fingerprintExt = "fleetkey-pubkey-fp"
 
-// keyCtx is the context key of the fleet.Key a connection was authorized as.
+// keyCtx is the context key of the Key a connection was authorized as.
 type keyCtx struct{}
 
 // loadKeys loads the allowlist and indexes it by fingerprint.
-func loadKeys(path string) (map[string]fleet.Key, error) {
-	list, err := fleet.LoadAuthorizedKeys(path)
+func loadKeys(path string) (map[string]Key, error) {
+	list, err := LoadAuthorizedKeys(path)
 	if err != nil {
 		return nil, err
 	}
 	if len(list) == 0 {
 		return nil, fmt.Errorf("authorized keys %s lists no key: nobody could connect", path)
 	}
-	keys := make(map[string]fleet.Key, len(list))
+	keys := make(map[string]Key, len(list))
 	for _, k := range list {
 		keys[gossh.FingerprintSHA256(k.Key)] = k
 	}
@@ -35,10 +33,10 @@ func loadKeys(path string) (map[string]fleet.Key, error) {
 }
 
 // lookup returns the authorized key equal to pk.
-func (s *Server) lookup(pk gossh.PublicKey) (fleet.Key, bool) {
+func (s *Server) lookup(pk gossh.PublicKey) (Key, bool) {
 	k, ok := s.keys[gossh.FingerprintSHA256(pk)]
 	if !ok || !bytes.Equal(k.Key.Marshal(), pk.Marshal()) {
-		return fleet.Key{}, false
+		return Key{}, false
 	}
 	return k, true
 }
@@ -83,7 +81,7 @@ func (s *Server) authorize(next ssh.Handler) ssh.Handler {
 }
 
 // keyOf returns the key the connection of ctx was authorized as.
-func keyOf(ctx context.Context) (fleet.Key, bool) {
-	k, ok := ctx.Value(keyCtx{}).(fleet.Key)
+func keyOf(ctx context.Context) (Key, bool) {
+	k, ok := ctx.Value(keyCtx{}).(Key)
 	return k, ok
 }

@@ -12,7 +12,6 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 	"github.com/charmbracelet/colorprofile"
 
-	"fleetkey/fleet"
 	"fleetkey/ui"
 )
 
@@ -79,7 +78,7 @@ func run(ctx context.Context, sess ssh.Session, p *tea.Program) error {
 
 // model builds the session's console: a viewer's is read-only with no Reader and no Connector, so no request for a
 // read can leave for it; an operator's reads and onboarding go through the audit.
-func (s *Server) model(ctx context.Context, sess ssh.Session, k fleet.Key) (tea.Model, error) {
+func (s *Server) model(ctx context.Context, sess ssh.Session, k Key) (tea.Model, error) {
 	entries, err := s.d.Fleet.Entries()
 	if err != nil {
 		return nil, err
@@ -92,10 +91,10 @@ func (s *Server) model(ctx context.Context, sess ssh.Session, k fleet.Key) (tea.
 	if s.d.Label != "" {
 		label = s.d.Label + " · " + label
 	}
-	opts := ui.Options{Entries: entries, Intervals: s.d.Intervals, Label: label, ReadOnly: k.Role != fleet.Operator,
+	opts := ui.Options{Entries: entries, Intervals: s.d.Intervals, Label: label, ReadOnly: k.Role != Operator,
 		Changes: s.d.Fleet.Changes(ctx), NoColour: noColour(sess.Environ()), AltScreen: true, Clock: s.d.Clock,
 		Now: s.d.Clock()}
-	if k.Role == fleet.Operator {
+	if k.Role == Operator {
 		a := actor{f: s.d.Fleet, key: k, audit: s.d.Audit, connect: s.d.Connect, log: s.d.Log}
 		opts.Reader = a
 		if s.d.Connect != nil {

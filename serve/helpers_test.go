@@ -79,7 +79,7 @@ func startServer(t *testing.T, f *fleet.Fleet, cfg Config) *harness {
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = 10
 	}
-	audit, err := fleet.OpenAudit(h.audit)
+	audit, err := OpenAudit(h.audit)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
+	"fleetkey/fleet"
 	"fmt"
 	"io/fs"
 	"os"
@@ -106,4 +107,13 @@ func checkFingerprint(keyPath, fp string) error {
 			"your users its fingerprint; otherwise put the old key back", keyPath, fp, path, was, path)
 	}
 	return nil
+}
+
+// DefaultHostKeyPath returns the default host key file: ssh_host_ed25519 in DefaultStateDir.
+func DefaultHostKeyPath() (string, error) {
+	dir, err := fleet.DefaultStateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "ssh_host_ed25519"), nil
 }

@@ -118,3 +118,23 @@ func TestNewRefusesChangedHostKey(t *testing.T) {
 		t.Errorf("New with a changed host key = %v, want an error saying it changed", err)
 	}
 }
+
+func TestDefaultServePaths(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	tests := []struct {
+		name string
+		fn   func() (string, error)
+		want string
+	}{
+		{"host key", DefaultHostKeyPath, filepath.Join(state, "fleetkey", "ssh_host_ed25519")},
+		{"audit log", DefaultAuditPath, filepath.Join(state, "fleetkey", "audit.jsonl")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, err := tt.fn(); got != tt.want || err != nil {
+				t.Errorf("Default path = %q, %v, want %q, nil", got, err, tt.want)
+			}
+		})
+	}
+}

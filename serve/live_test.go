@@ -114,7 +114,7 @@ func checkReadAudited(t *testing.T, h *harness, id string) {
 	if len(entries) != 1 {
 		t.Fatalf("audit = %+v, want one entry", entries)
 	}
-	want := fleet.AuditEntry{Who: "alice@laptop", Fingerprint: h.alice.fingerprint(), Action: fleet.AuditRead,
+	want := AuditEntry{Who: "alice@laptop", Fingerprint: h.alice.fingerprint(), Action: AuditRead,
 		Vehicle: id, Result: "ok"}
 	got := entries[0]
 	if got.Who != want.Who || got.Fingerprint != want.Fingerprint || got.Action != want.Action ||

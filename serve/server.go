@@ -24,6 +24,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/connect"
 	"fleetkey/policy"
 )
 
@@ -46,11 +47,11 @@ type Config struct {
 type Deps struct {
 	Fleet     *fleet.Fleet
 	Intervals policy.Intervals
-	Label     string               // the console header's label; each session adds its key's comment and role
-	Connect   *fleet.ConnectConfig // nil: no onboarding (the config source)
-	Audit     *fleet.Audit         // every read, key check (onboarding confirm) and connect by an operator
-	Log       *slog.Logger         // the server log; it names a user only by key comment and fingerprint
-	Clock     func() time.Time     // the time reads are recorded at; time.Now when nil
+	Label     string           // the console header's label; each session adds its key's comment and role
+	Connect   *connect.Config  // nil: no onboarding (the config source)
+	Audit     *Audit           // every read, key check (onboarding confirm) and connect by an operator
+	Log       *slog.Logger     // the server log; it names a user only by key comment and fingerprint
+	Clock     func() time.Time // the time reads are recorded at; time.Now when nil
 }
 
 // shutdownGrace bounds a graceful stop: sessions that have not ended by then are cut.
@@ -60,7 +61,7 @@ const shutdownGrace = 30 * time.Second
 type Server struct {
 	cfg    Config
 	d      Deps
-	keys   map[string]fleet.Key // the allowlist, by SHA256 fingerprint
+	keys   map[string]Key // the allowlist, by SHA256 fingerprint
 	hostFP string
 	srv    *ssh.Server
 	ln     net.Listener

@@ -8,12 +8,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/connect"
 )
 
 // Connector is what the connect pane needs of the fleet: a Connect flow, the user's vehicles added after the
 // redirect (no read spent), and the one read the operator confirms per new vehicle.
 type Connector interface {
-	NewFlow(now time.Time) (*fleet.ConnectFlow, error)
+	NewFlow(now time.Time) (*connect.Flow, error)
 	AddUser(ctx context.Context, userID, keyURL string, now time.Time) ([]fleet.Entry, error)
 	Confirm(ctx context.Context, id string, now time.Time) (fleet.Entry, error)
 	Release(id string)
@@ -31,9 +32,9 @@ const (
 	stepDone                        // every new vehicle handled
 )
 
-// connect is the onboarding pane.
-type connect struct {
-	flow      *fleet.ConnectFlow
+// connectPane is the onboarding pane.
+type connectPane struct {
+	flow      *connect.Flow
 	step      connectStep
 	paste     textinput.Model
 	stop      context.CancelFunc // ends the callback listener
@@ -44,33 +45,33 @@ type connect struct {
 	err       error
 }
 
-func newConnect(flow *fleet.ConnectFlow, stop context.CancelFunc, isDark bool) connect {
+func newConnect(flow *connect.Flow, stop context.CancelFunc, isDark bool) connectPane {
 	ti := textinput.New()
 	ti.Prompt = "redirect URL › "
 	ti.Placeholder = "paste the whole URL from the browser's address bar"
 	ti.CharLimit = 4096
 	ti.SetStyles(textinput.DefaultStyles(isDark))
 	ti.Focus()
-	return connect{flow: flow, step: stepRedirect, paste: ti, stop: stop, listening: true}
+	return connectPane{flow: flow, step: stepRedirect, paste: ti, stop: stop, listening: true}
 }
 
 // The onboarding's messages.
 type (
 	flowStartedMsg struct {
-		flow *fleet.ConnectFlow
+		flow *connect.Flow
 		err  error
 	}
 	// listenedMsg is the end of the callback listener: the flow's answer, which the listener has already accepted
 	// (a redirect, or Connect's denial), or why it stopped (the deadline, a port it could not bind).
 	listenedMsg struct {
-		flow     *fleet.ConnectFlow
-		redirect fleet.Redirect
+		flow     *connect.Flow
+		redirect connect.Redirect
 		err      error
 	}
 	// refusedMsg is a request the listener turned away (another flow's state, say) while it keeps waiting; next
 	// waits for the one after it.
 	refusedMsg struct {
-		flow *fleet.ConnectFlow
+		flow *connect.Flow
 		err  error
 		next tea.Cmd
 	}
@@ -95,7 +96,7 @@ func startFlow(c Connector, now time.Time) tea.Cmd {
 // listen runs the flow's callback listener until the flow has its answer, it expires, the listener cannot run, or
 // ctx ends (the pane closed, or the paste won): a command for the listener's end, and one for the requests it turns
 // away meanwhile.
-func listen(ctx context.Context, f *fleet.ConnectFlow, clock func() time.Time) tea.Cmd {
+func listen(ctx context.Context, f *connect.Flow, clock func() time.Time) tea.Cmd {
 	ctx, cancel := context.WithCancel(ctx)
 	refusals := make(chan error, 4)
 	report := func(err error) {
@@ -116,7 +117,7 @@ func listen(ctx context.Context, f *fleet.ConnectFlow, clock func() time.Time) t
 }
 
 // awaitRefusal waits for the next request the listener turns away, until the listener ends.
-func awaitRefusal(ctx context.Context, f *fleet.ConnectFlow, refusals <-chan error) tea.Cmd {
+func awaitRefusal(ctx context.Context, f *connect.Flow, refusals <-chan error) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case err := <-refusals:

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/connect"
 	"fleetkey/policy"
 )
 
@@ -28,10 +29,10 @@ type fakeConnector struct {
 	adds             int // AddUser calls
 }
 
-func (c *fakeConnector) NewFlow(now time.Time) (*fleet.ConnectFlow, error) {
+func (c *fakeConnector) NewFlow(now time.Time) (*connect.Flow, error) {
 	redirectURI, timeout := cmp.Or(c.redirectURI, "http://127.0.0.1:1/callback"), cmp.Or(c.timeout, 10*time.Minute)
-	return fleet.NewConnectFlow(fleet.ConnectConfig{ClientID: "client_test", RedirectURI: redirectURI,
-		Base: fleet.DefaultConnectBase, Mode: "live", Scopes: fleet.DefaultScopes(), Timeout: timeout}, now)
+	return connect.NewFlow(connect.Config{ClientID: "client_test", RedirectURI: redirectURI,
+		Base: connect.DefaultBase, Mode: "live", Scopes: connect.DefaultScopes(), Timeout: timeout}, now)
 }
 
 func (c *fakeConnector) AddUser(_ context.Context, user, keyURL string, _ time.Time) ([]fleet.Entry, error) {

@@ -9,13 +9,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/connect"
 	"fleetkey/policy"
 )
 
 // openConnect starts the onboarding: a fresh Connect flow, then its listener.
 func (m *Model) openConnect() tea.Cmd {
 	m.focus = focusConnect
-	m.conn = connect{}
+	m.conn = connectPane{}
 	return startFlow(m.opts.Connector, m.now)
 }
 
@@ -27,7 +28,7 @@ func (m *Model) closeConnect() {
 	for i := m.conn.at; i < len(m.conn.added); i++ {
 		m.opts.Connector.Release(m.conn.added[i].ID)
 	}
-	m.conn = connect{}
+	m.conn = connectPane{}
 	m.focus = focusList
 	m.keys.forList(m.list.filter != "")
 }
@@ -63,11 +64,11 @@ func (m *Model) refused(msg refusedMsg) tea.Cmd {
 
 // pasted accepts the redirect in the paste field.
 func (m *Model) pasted() tea.Cmd {
-	r, err := fleet.ParseRedirect(m.conn.paste.Value())
+	r, err := connect.ParseRedirect(m.conn.paste.Value())
 	if err == nil {
 		r, err = m.conn.flow.Accept(r, m.now)
 	}
-	if errors.Is(err, fleet.ErrConnectReused) {
+	if errors.Is(err, connect.ErrReused) {
 		return nil // the browser's redirect came first: the listener's end brings the flow's answer
 	}
 	return m.answered(r, err)
@@ -75,10 +76,10 @@ func (m *Model) pasted() tea.Cmd {
 
 // answered takes the flow's answer, from the listener or the paste: a redirect lists the user's vehicles; Connect's
 // denial or the deadline ends the flow with its reason; any other error is shown and the flow stays open.
-func (m *Model) answered(r fleet.Redirect, err error) tea.Cmd {
+func (m *Model) answered(r connect.Redirect, err error) tea.Cmd {
 	if err != nil {
 		m.conn.err = err
-		if fleet.EndsConnect(err) {
+		if connect.Ends(err) {
 			m.conn.stop()
 			m.conn.step = stepDone
 		}

@@ -74,7 +74,7 @@ type Model struct {
 	frame  *frameCache
 	rev    uint64 // bumped by every change that alters the frame
 
-	conn connect // the onboarding pane
+	conn connectPane // the onboarding pane
 
 	bucketLimited bool         // reads wait for the app-wide request bucket
 	pausedUntil   time.Time    // every request waits until then

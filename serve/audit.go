@@ -1,9 +1,10 @@
-package fleet
+package serve
 
 import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fleetkey/fleet"
 	"fmt"
 	"io"
 	"os"
@@ -154,7 +155,7 @@ func decodeAuditLine(line []byte) (AuditEntry, error) {
 
 // DefaultAuditPath returns the default audit log: audit.jsonl in DefaultStateDir.
 func DefaultAuditPath() (string, error) {
-	dir, err := DefaultStateDir()
+	dir, err := fleet.DefaultStateDir()
 	if err != nil {
 		return "", err
 	}

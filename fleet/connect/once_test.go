@@ -1,4 +1,4 @@
-package fleet
+package connect
 
 import (
 	"context"
@@ -33,8 +33,8 @@ func TestListenKeepsWaitingAfterStrays(t *testing.T) {
 		wantStatus int
 		reported   error // the refusal Listen reports for it; nil: none, or (malformed) one that is no sentinel
 	}{
-		{"another flow's state", "/callback?user_id=U-1&state=NOTTHISFLOW", http.StatusBadRequest, ErrConnectState},
-		{"no state", "/callback?user_id=U-1", http.StatusBadRequest, ErrConnectState},
+		{"another flow's state", "/callback?user_id=U-1&state=NOTTHISFLOW", http.StatusBadRequest, ErrState},
+		{"no state", "/callback?user_id=U-1", http.StatusBadRequest, ErrState},
 		{"a malformed query", "/callback?state=%zz", http.StatusBadRequest, nil},
 		{"a favicon", "/favicon.ico", http.StatusNotFound, nil},
 	}
@@ -67,8 +67,8 @@ func TestListenKeepsWaitingAfterStrays(t *testing.T) {
 	if res := resultWithin(t, done); res.err != nil || res.r != want {
 		t.Errorf("Listen(...) = %+v, %v; want %+v, nil", res.r, res.err, want)
 	}
-	if _, err := f.Accept(want, connectTestNow); !errors.Is(err, ErrConnectReused) {
-		t.Errorf("Accept(the redirect the listener took) = %v, want ErrConnectReused: it is accepted once", err)
+	if _, err := f.Accept(want, connectTestNow); !errors.Is(err, ErrReused) {
+		t.Errorf("Accept(the redirect the listener took) = %v, want ErrReused: it is accepted once", err)
 	}
 	checkClosed(t, base)
 }
@@ -82,12 +82,12 @@ func TestListenDenialEndsTheFlow(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(page, "the owner declined access: No") {
 		t.Errorf("GET the denial = %d %q, want 400 and the reason", status, page)
 	}
-	if res := resultWithin(t, done); !errors.Is(res.err, ErrConnectDenied) {
-		t.Errorf("Listen(...) after the denial = %+v, %v; want ErrConnectDenied", res.r, res.err)
+	if res := resultWithin(t, done); !errors.Is(res.err, ErrDenied) {
+		t.Errorf("Listen(...) after the denial = %+v, %v; want ErrDenied", res.r, res.err)
 	}
 	r := Redirect{UserID: "U-9", State: f.State()}
-	if _, err := f.Accept(r, connectTestNow); !errors.Is(err, ErrConnectReused) {
-		t.Errorf("Accept(%+v) after the denial = %v, want ErrConnectReused: the denial ended the flow", r, err)
+	if _, err := f.Accept(r, connectTestNow); !errors.Is(err, ErrReused) {
+		t.Errorf("Accept(%+v) after the denial = %v, want ErrReused: the denial ended the flow", r, err)
 	}
 	checkClosed(t, base)
 }

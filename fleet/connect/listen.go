@@ -1,4 +1,4 @@
-package fleet
+package connect
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,14 +28,14 @@ const pasteInstead = "paste the redirect URL from the browser's address bar inst
 // a Host header that is not loopback (a web page reaching it through DNS rebinding) 421. Each GET on the path is
 // parsed (ParseRedirect) and Accepted at now(), and the browser gets a small page: "fleetkey: you can close this
 // tab", or the reason the redirect was refused. A refusal that leaves the flow open (another flow's state, a
-// malformed redirect; see EndsConnect) is passed to refused, unless it is nil, and the listener keeps waiting for
+// malformed redirect; see Ends) is passed to refused, unless it is nil, and the listener keeps waiting for
 // the right redirect. refused is called from the listener's goroutines and must not block.
 //
 // Listen ends, and closes the listener, when the flow completes, whether by a request or by a redirect pasted and
-// Accepted meanwhile (it then returns that answer); with ErrConnectExpired at the flow's deadline; and with
+// Accepted meanwhile (it then returns that answer); with ErrExpired at the flow's deadline; and with
 // ctx.Err() when ctx is cancelled. It logs nothing. now nil means time.Now; it is called from the listener's
 // goroutines. Call Listen once per flow.
-func (f *ConnectFlow) Listen(ctx context.Context, now func() time.Time, refused func(error)) (Redirect, error) {
+func (f *Flow) Listen(ctx context.Context, now func() time.Time, refused func(error)) (Redirect, error) {
 	addr, path, err := callbackAddr(f.cfg.RedirectURI)
 	if err != nil {
 		return Redirect{}, err
@@ -87,7 +88,7 @@ func callbackAddr(redirectURI string) (addr, path string, err error) {
 
 // serve runs the callback server on ln until the flow completes, a request finds it expired, the deadline passes or
 // ctx ends, and closes it.
-func (f *ConnectFlow) serve(ctx context.Context, ln net.Listener, path string, now func() time.Time,
+func (f *Flow) serve(ctx context.Context, ln net.Listener, path string, now func() time.Time,
 	refused func(error)) (Redirect, error) {
 	if now == nil {
 		now = time.Now
@@ -115,7 +116,7 @@ func (f *ConnectFlow) serve(ctx context.Context, ln net.Listener, path string, n
 		if f.completed() { // an answer at the last instant wins over the timer
 			return f.outcome()
 		}
-		return Redirect{}, fmt.Errorf("%w: no redirect came in %s; start a new one", ErrConnectExpired, f.cfg.Timeout)
+		return Redirect{}, fmt.Errorf("%w: no redirect came in %s; start a new one", ErrExpired, f.cfg.Timeout)
 	case <-ctx.Done():
 		return Redirect{}, ctx.Err()
 	}
@@ -133,7 +134,7 @@ func shutdown(srv *http.Server) {
 
 // callbackHandler answers the redirects on path. Accept completes the flow at most once, which ends serve through
 // f.done; a request that finds the flow expired goes to expired; the other refusals to refused.
-func (f *ConnectFlow) callbackHandler(path string, now func() time.Time, refused func(error),
+func (f *Flow) callbackHandler(path string, now func() time.Time, refused func(error),
 	expired chan<- error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.EscapedPath() != path {
@@ -157,9 +158,9 @@ func (f *ConnectFlow) callbackHandler(path string, now func() time.Time, refused
 		}
 		writePage(w, err)
 		switch {
-		case err == nil, errors.Is(err, ErrConnectDenied), errors.Is(err, ErrConnectReused):
+		case err == nil, errors.Is(err, ErrDenied), errors.Is(err, ErrReused):
 			// The flow has its answer: serve returns it once f.done is closed.
-		case errors.Is(err, ErrConnectExpired):
+		case errors.Is(err, ErrExpired):
 			select {
 			case expired <- err:
 			default: // serve has one already
@@ -189,7 +190,7 @@ func writePage(w http.ResponseWriter, err error) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	msg, status := "fleetkey: you can close this tab.", http.StatusOK
 	switch {
-	case errors.Is(err, ErrConnectReused):
+	case errors.Is(err, ErrReused):
 		msg, status = "fleetkey: this Connect flow has already completed; you can close this tab.", http.StatusGone
 	case err != nil:
 		msg, status = "fleetkey: vehicle access was not set up: "+strings.TrimRight(err.Error(), ".")+". Tell the fleetkey operator; "+
@@ -198,4 +199,18 @@ func writePage(w http.ResponseWriter, err error) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>fleetkey</title></head>"+
 		"<body><p>%s</p></body></html>\n", html.EscapeString(msg))
+}
+
+// isLoopback reports whether host is one of the loopback names a callback listener may bind.
+func isLoopback(host string) bool {
+	return host == "127.0.0.1" || host == "localhost" || host == "::1"
+}
+
+// validPort reports whether p is "" (the scheme's port) or a port number from 1 to 65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }

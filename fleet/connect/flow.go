@@ -1,4 +1,7 @@
-package fleet
+// Package connect decides how a vehicle owner is sent through Smartcar Connect and how the answer is taken back: the
+// authorization URL with a one-time state, the redirect's parsing (from the loopback listener or pasted from the
+// browser), and when a flow has ended. It does not list or read vehicles: the fleet adds the user the redirect names.
+package connect
 
 import (
 	"crypto/rand"
@@ -11,9 +14,24 @@ import (
 	"time"
 )
 
-// ConnectConfig is the [connect] table of the config: how the console sends a vehicle owner through Smartcar Connect
-// and where the owner's browser comes back to. Config.Connect has every default filled in; see DefaultConnectConfig.
-type ConnectConfig struct {
+// The defaults of the [connect] table.
+const (
+	// DefaultBase is Smartcar Connect's authorization page.
+	DefaultBase = "https://connect.smartcar.com/oauth/authorize"
+	// DefaultRedirectURI is where Connect sends the owner back to: the console's own loopback listener.
+	DefaultRedirectURI = "http://localhost:8000/callback"
+	// DefaultTimeout is how long a Connect flow waits for its redirect.
+	DefaultTimeout = 10 * time.Minute
+)
+
+// DefaultScopes returns the permissions the console asks Connect for: what its reads need, and nothing else.
+func DefaultScopes() []string {
+	return []string{"read_vehicle_info", "read_vin", "read_battery", "read_charge", "read_location", "read_odometer"}
+}
+
+// Config is the [connect] table of the config: how the console sends a vehicle owner through Smartcar Connect
+// and where the owner's browser comes back to. Config.Connect has every default filled in; see config.DefaultConnectConfig.
+type Config struct {
 	// ClientID is the application id Connect is opened for: [connect] client_id, else [smartcar] client_id.
 	ClientID string
 	// RedirectURI is where Connect sends the browser back to, with the result in its query.
@@ -32,28 +50,28 @@ type ConnectConfig struct {
 
 // The ways a Connect redirect is refused. Accept and Listen wrap them with what went wrong; test with errors.Is.
 var (
-	// ErrConnectExpired: the redirect came after the flow's deadline, or none came before it.
-	ErrConnectExpired = errors.New("the Connect flow timed out")
-	// ErrConnectState: the redirect's state is missing or is not this flow's, so it answers another (or a forged)
+	// ErrExpired: the redirect came after the flow's deadline, or none came before it.
+	ErrExpired = errors.New("the Connect flow timed out")
+	// ErrState: the redirect's state is missing or is not this flow's, so it answers another (or a forged)
 	// request.
-	ErrConnectState = errors.New("the redirect does not belong to this Connect flow")
-	// ErrConnectReused: the flow has already completed; a state is good for one redirect only.
-	ErrConnectReused = errors.New("this Connect flow has already completed")
-	// ErrConnectDenied: Connect came back with an error instead of access; see ConnectDeniedError.
-	ErrConnectDenied = errors.New("access was not granted in Connect")
-	// ErrConnectNoUser: the redirect has no user_id, so there is no user to list vehicles of.
-	ErrConnectNoUser = errors.New("the redirect has no user_id")
+	ErrState = errors.New("the redirect does not belong to this Connect flow")
+	// ErrReused: the flow has already completed; a state is good for one redirect only.
+	ErrReused = errors.New("this Connect flow has already completed")
+	// ErrDenied: Connect came back with an error instead of access; see DeniedError.
+	ErrDenied = errors.New("access was not granted in Connect")
+	// ErrNoUser: the redirect has no user_id, so there is no user to list vehicles of.
+	ErrNoUser = errors.New("the redirect has no user_id")
 )
 
-// ConnectDeniedError is the error parameter of a Connect redirect: the owner declined, or Connect could not connect
-// the vehicle. errors.Is(err, ErrConnectDenied) is true for it.
-type ConnectDeniedError struct {
+// DeniedError is the error parameter of a Connect redirect: the owner declined, or Connect could not connect
+// the vehicle. errors.Is(err, ErrDenied) is true for it.
+type DeniedError struct {
 	Code        string // the error parameter, e.g. "access_denied", "vehicle_incompatible"
 	Description string // the error_description parameter, may be ""
 }
 
 // Error reads "the owner declined access: <description>" for access_denied, and names the code otherwise.
-func (e *ConnectDeniedError) Error() string {
+func (e *DeniedError) Error() string {
 	var msg string
 	switch e.Code {
 	case "access_denied":
@@ -69,17 +87,17 @@ func (e *ConnectDeniedError) Error() string {
 	return msg
 }
 
-// Is makes errors.Is(e, ErrConnectDenied) true.
-func (e *ConnectDeniedError) Is(target error) bool {
-	return target == ErrConnectDenied
+// Is makes errors.Is(e, ErrDenied) true.
+func (e *DeniedError) Is(target error) bool {
+	return target == ErrDenied
 }
 
-// ConnectFlow is one Connect attempt: its URL, its random state and its deadline. It completes at most once, with
+// Flow is one Connect attempt: its URL, its random state and its deadline. It completes at most once, with
 // Connect's answer: the first valid redirect, or Connect's error redirect. It is safe for concurrent use, so the
 // callback listener and a pasted redirect may race; whichever Accept completes the flow is the only one that gets its
 // answer.
-type ConnectFlow struct {
-	cfg      ConnectConfig
+type Flow struct {
+	cfg      Config
 	state    string
 	url      string
 	deadline time.Time
@@ -93,9 +111,9 @@ type ConnectFlow struct {
 	err    error
 }
 
-// NewConnectFlow starts a Connect attempt at now: a fresh random state and the Connect URL. It fails when the config
+// NewFlow starts a Connect attempt at now: a fresh random state and the Connect URL. It fails when the config
 // cannot make a URL: no client id, a malformed base URL, or a timeout that is not positive.
-func NewConnectFlow(c ConnectConfig, now time.Time) (*ConnectFlow, error) {
+func NewFlow(c Config, now time.Time) (*Flow, error) {
 	if strings.TrimSpace(c.ClientID) == "" {
 		return nil, errors.New("connect: no client id: set [connect] client_id or [smartcar] client_id")
 	}
@@ -107,7 +125,7 @@ func NewConnectFlow(c ConnectConfig, now time.Time) (*ConnectFlow, error) {
 		return nil, fmt.Errorf("connect: base %q is not an absolute URL", c.Base)
 	}
 	// rand.Text has 130 random bits in 26 base32 characters, which need no escaping in a URL.
-	f := &ConnectFlow{cfg: c, state: rand.Text(), deadline: now.Add(c.Timeout), done: make(chan struct{})}
+	f := &Flow{cfg: c, state: rand.Text(), deadline: now.Add(c.Timeout), done: make(chan struct{})}
 	base.RawQuery = f.query()
 	f.url = base.String()
 	return f, nil
@@ -115,7 +133,7 @@ func NewConnectFlow(c ConnectConfig, now time.Time) (*ConnectFlow, error) {
 
 // query builds the Connect query in a fixed, readable order. Spaces are %20 rather than '+': the scope list is
 // space-separated, and %20 reads the same to every decoder.
-func (f *ConnectFlow) query() string {
+func (f *Flow) query() string {
 	params := [][2]string{{"response_type", "code"}, {"client_id", f.cfg.ClientID},
 		{"redirect_uri", f.cfg.RedirectURI}}
 	if len(f.cfg.Scopes) > 0 {
@@ -136,63 +154,63 @@ func (f *ConnectFlow) query() string {
 }
 
 // URL returns the Connect URL to open in a browser or show as a QR code.
-func (f *ConnectFlow) URL() string { return f.url }
+func (f *Flow) URL() string { return f.url }
 
 // State returns the flow's random state, which the redirect must carry back.
-func (f *ConnectFlow) State() string { return f.state }
+func (f *Flow) State() string { return f.state }
 
 // RedirectURI returns where Connect sends the browser back to: the flow's [connect] redirect_uri.
-func (f *ConnectFlow) RedirectURI() string { return f.cfg.RedirectURI }
+func (f *Flow) RedirectURI() string { return f.cfg.RedirectURI }
 
 // Deadline returns the last instant a redirect is accepted at: the start plus the timeout.
-func (f *ConnectFlow) Deadline() time.Time { return f.deadline }
+func (f *Flow) Deadline() time.Time { return f.deadline }
 
 // Accept checks a redirect received at now and, when it is Connect's answer to this flow, completes the flow with it.
-// The checks, in order: the flow has expired (now after Deadline) → ErrConnectExpired; the state is missing or not
-// this flow's → ErrConnectState; the flow has completed already → ErrConnectReused; an error parameter →
-// *ConnectDeniedError, which completes the flow (the owner answered); no user_id → ErrConnectNoUser. A redirect that
+// The checks, in order: the flow has expired (now after Deadline) → ErrExpired; the state is missing or not
+// this flow's → ErrState; the flow has completed already → ErrReused; an error parameter →
+// *DeniedError, which completes the flow (the owner answered); no user_id → ErrNoUser. A redirect that
 // passes them all completes the flow and is returned. Any other refusal leaves the flow open, so a stray request
-// cannot spend it: EndsConnect tells the two kinds apart.
-func (f *ConnectFlow) Accept(r Redirect, now time.Time) (Redirect, error) {
+// cannot spend it: Ends tells the two kinds apart.
+func (f *Flow) Accept(r Redirect, now time.Time) (Redirect, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.check(r, now); err != nil {
 		return Redirect{}, err
 	}
 	if r.Error != "" {
-		f.complete(Redirect{}, &ConnectDeniedError{Code: r.Error, Description: r.ErrorDescription})
+		f.complete(Redirect{}, &DeniedError{Code: r.Error, Description: r.ErrorDescription})
 		return Redirect{}, f.err
 	}
 	if r.UserID == "" {
-		return Redirect{}, fmt.Errorf("%w: Connect did not say which user granted access", ErrConnectNoUser)
+		return Redirect{}, fmt.Errorf("%w: Connect did not say which user granted access", ErrNoUser)
 	}
 	f.complete(r, nil)
 	return r, nil
 }
 
 // check refuses a redirect that is not, or no longer, an answer to this flow. f.mu is held.
-func (f *ConnectFlow) check(r Redirect, now time.Time) error {
+func (f *Flow) check(r Redirect, now time.Time) error {
 	switch {
 	case now.After(f.deadline):
-		return fmt.Errorf("%w: it was open for %s; start a new one", ErrConnectExpired, f.cfg.Timeout)
+		return fmt.Errorf("%w: it was open for %s; start a new one", ErrExpired, f.cfg.Timeout)
 	case r.State == "":
-		return fmt.Errorf("%w: it has no state", ErrConnectState)
+		return fmt.Errorf("%w: it has no state", ErrState)
 	case subtle.ConstantTimeCompare([]byte(r.State), []byte(f.state)) != 1:
-		return fmt.Errorf("%w: its state is another flow's; use the URL of the flow on screen", ErrConnectState)
+		return fmt.Errorf("%w: its state is another flow's; use the URL of the flow on screen", ErrState)
 	case f.completed():
-		return ErrConnectReused
+		return ErrReused
 	}
 	return nil
 }
 
 // complete records the flow's answer and closes done. f.mu is held.
-func (f *ConnectFlow) complete(r Redirect, err error) {
+func (f *Flow) complete(r Redirect, err error) {
 	f.answer, f.err = r, err
 	close(f.done)
 }
 
 // completed reports whether the flow has its answer.
-func (f *ConnectFlow) completed() bool {
+func (f *Flow) completed() bool {
 	select {
 	case <-f.done:
 		return true
@@ -202,16 +220,16 @@ func (f *ConnectFlow) completed() bool {
 }
 
 // outcome returns the answer the flow completed with; call it once done is closed.
-func (f *ConnectFlow) outcome() (Redirect, error) {
+func (f *Flow) outcome() (Redirect, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.answer, f.err
 }
 
-// EndsConnect reports whether err, from Accept or Listen, ends the Connect flow for good: Connect's denial
-// (ErrConnectDenied) or the deadline (ErrConnectExpired). Any other refusal (a stray request's state, a malformed or
+// Ends reports whether err, from Accept or Listen, ends the Connect flow for good: Connect's denial
+// (ErrDenied) or the deadline (ErrExpired). Any other refusal (a stray request's state, a malformed or
 // incomplete redirect, a listener that could not start) leaves the flow open for the right redirect, pasted or sent
-// by the browser. ErrConnectReused is neither: the flow has ended, but with an answer another path has taken.
-func EndsConnect(err error) bool {
-	return errors.Is(err, ErrConnectDenied) || errors.Is(err, ErrConnectExpired)
+// by the browser. ErrReused is neither: the flow has ended, but with an answer another path has taken.
+func Ends(err error) bool {
+	return errors.Is(err, ErrDenied) || errors.Is(err, ErrExpired)
 }
