@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // globals are the flags every command takes.
@@ -83,7 +84,7 @@ func openApp(g globals, now time.Time, own bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := fleet.OpenStateFile(statePath)
+	store := ledger.OpenStateFile(statePath)
 	if _, err := store.Load(); err != nil {
 		return nil, err
 	}
@@ -101,7 +102,7 @@ func openApp(g globals, now time.Time, own bool) (*app, error) {
 func statePathOf(cfg fleet.Config, configPath string) (string, error) {
 	switch {
 	case cfg.StateFile == "":
-		return fleet.DefaultStatePath()
+		return ledger.DefaultStatePath()
 	case filepath.IsAbs(cfg.StateFile):
 		return cfg.StateFile, nil
 	}
@@ -114,13 +115,13 @@ func demoApp(now time.Time) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded demo config: %w", err)
 	}
-	store := fleet.NewMemoryStore(fleet.DemoState(cfg.Vehicles, cfg.Intervals, now))
+	store := ledger.NewMemoryStore(fleet.DemoState(cfg.Vehicles, cfg.Intervals, now))
 	return &app{cfg: cfg, fleet: fleet.New(cfg, store), label: "demo", demo: true}, nil
 }
 
 // servedError refuses a command while `fleetkey serve` owns the state, and says how to reach the console instead.
 type servedError struct {
-	owned  *fleet.OwnedError
+	owned  *ledger.OwnedError
 	listen string // [serve] listen
 }
 
@@ -137,12 +138,12 @@ func (e *servedError) Unwrap() error { return e.owned }
 
 // checkServed reports whether `fleetkey serve` owns the state file; when own is set, that is a *servedError.
 func checkServed(cfg fleet.Config, statePath string, own bool) (bool, error) {
-	pid, held, err := fleet.OwnerOf(statePath)
+	pid, held, err := ledger.OwnerOf(statePath)
 	if err != nil {
 		return false, err
 	}
 	if held && own {
-		return true, &servedError{owned: &fleet.OwnedError{Path: statePath, PID: pid}, listen: cfg.Serve.Listen}
+		return true, &servedError{owned: &ledger.OwnedError{Path: statePath, PID: pid}, listen: cfg.Serve.Listen}
 	}
 	return held, nil
 }

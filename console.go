@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/ui"
 )
 
@@ -103,7 +104,7 @@ const watchEvery = 2 * time.Second
 // with the record's new error if it has one. A state that cannot be loaded is news too.
 func watchState(ctx context.Context, f *fleet.Fleet, first []fleet.Entry, every time.Duration) <-chan fleet.Change {
 	out := make(chan fleet.Change)
-	seen := make(map[string]fleet.Record, len(first))
+	seen := make(map[string]ledger.Record, len(first))
 	for _, e := range first {
 		seen[e.ID] = e.Record
 	}
@@ -130,7 +131,7 @@ func watchState(ctx context.Context, f *fleet.Fleet, first []fleet.Entry, every 
 }
 
 // stateChanges loads the state and returns the changes of the records against seen, which it brings up to date.
-func stateChanges(f *fleet.Fleet, seen map[string]fleet.Record) []fleet.Change {
+func stateChanges(f *fleet.Fleet, seen map[string]ledger.Record) []fleet.Change {
 	entries, err := f.Entries()
 	if err != nil {
 		return []fleet.Change{{Err: fmt.Errorf("watch state: %w", err)}}
@@ -158,7 +159,7 @@ func isTerminal(f any) bool {
 
 // openLog opens $XDG_STATE_HOME/fleetkey/fleetkey.log: the console never logs to the screen.
 func openLog() (*os.File, error) {
-	dir, err := fleet.DefaultStateDir()
+	dir, err := ledger.DefaultStateDir()
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // BenchmarkServeLoad runs the real `fleetkey serve` as its own process on the demo fleet's vehicles and opens 50
@@ -104,9 +105,9 @@ func writeHistory(b testing.TB, config []byte, path string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := fleet.State{Vehicles: map[string]fleet.Record{}}
+	st := ledger.State{Vehicles: map[string]ledger.Record{}}
 	for i, v := range c.Vehicles {
-		st.Vehicles[v.ID] = fleet.Record{LastReadAt: time.Now().Add(-time.Duration(i+1) * time.Minute)}
+		st.Vehicles[v.ID] = ledger.Record{LastReadAt: time.Now().Add(-time.Duration(i+1) * time.Minute)}
 	}
 	f, err := os.Create(path)
 	if err != nil {

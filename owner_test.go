@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // serveOwnerEnv names the state file that the child process of holdOwner claims, as `fleetkey serve` would.
@@ -60,7 +61,7 @@ func TestHelperServeOwner(t *testing.T) {
 	if statePath == "" {
 		return // not a child: nothing to do
 	}
-	if _, err := fleet.ClaimOwner(statePath); err != nil {
+	if _, err := ledger.ClaimOwner(statePath); err != nil {
 		fmt.Println("claim:", err)
 		os.Exit(1)
 	}
@@ -175,15 +176,15 @@ func TestWatchState(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := watchState(ctx, a.fleet, first, time.Millisecond)
-	store := fleet.OpenStateFile(statePath)
+	store := ledger.OpenStateFile(statePath)
 	at := time.Now().UTC().Truncate(time.Second)
-	if _, err := fleet.RecordRead(store, "van-1", at); err != nil {
+	if _, err := ledger.RecordRead(store, "van-1", at); err != nil {
 		t.Fatal(err)
 	}
 	if c := nextChange(t, ch); c.Entry.ID != "van-1" || !c.Entry.LastRead.Equal(at) || c.Err != nil {
 		t.Errorf("change after a read = %+v, want van-1 read at %v, no error", c, at)
 	}
-	_, err = store.Update(func(st fleet.State) fleet.State {
+	_, err = store.Update(func(st ledger.State) ledger.State {
 		rec := st.Vehicles["van-1"]
 		rec.LastError, rec.LastErrorAt, rec.UpdatedAt = "rate limited", at.Add(time.Second), at.Add(time.Second)
 		st.Vehicles["van-1"] = rec
@@ -226,7 +227,7 @@ func TestE2EServedState(t *testing.T) {
 	if header, _, _ := strings.Cut(screen, "\n"); !strings.Contains(header, servedLabel) {
 		t.Errorf("--readonly on a served state: header %q, want %q in it", header, servedLabel)
 	}
-	if _, err := fleet.RecordRead(fleet.OpenStateFile(f.stateFile), "unknown-y", time.Now()); err != nil {
+	if _, err := ledger.RecordRead(ledger.OpenStateFile(f.stateFile), "unknown-y", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	c.waitScreen("the read recorded by the owner", func(s string) bool {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/ui"
 )
 
@@ -17,8 +18,8 @@ const exitNotAllowed = 3
 // readResult is what `fleetkey read` prints: the vehicle as `list --json` shows it, and the data read.
 type readResult struct {
 	fleet.Listing
-	Reading *fleet.Reading `json:"reading"`
-	Error   string         `json:"error,omitempty"`
+	Reading *ledger.Reading `json:"reading"`
+	Error   string          `json:"error,omitempty"`
 }
 
 // runRead reads one vehicle now, if its budget allows. When it does not, nothing is sent: it prints when the next
@@ -44,14 +45,14 @@ func runRead(g globals, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	now := time.Now()
 	entries, err := a.fleet.Read(ctx, v.ID, now)
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	if errors.As(err, &na) {
 		return refused(stdout, na)
 	}
 	return printRead(stdout, stderr, a, entries, v.ID, now, err)
 }
 
-func refused(stdout io.Writer, na *fleet.NotAllowedError) int {
+func refused(stdout io.Writer, na *ledger.NotAllowedError) int {
 	switch {
 	case na.Stopped != "":
 		fmt.Fprintf(stdout, "reads stopped: %s\n", ui.Clean(na.Stopped))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/serve"
 )
 
@@ -50,7 +51,7 @@ func serveFleet(ctx context.Context, g globals, listen string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	release, err := fleet.ClaimOwner(statePath)
+	release, err := ledger.ClaimOwner(statePath)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fleetkey/fleet/ledger"
 	"time"
 )
 
@@ -19,7 +20,7 @@ type API interface {
 	// without it, it sends nothing and fails with ErrNotSent. A read that reached the API and was answered with
 	// per-signal failures is not an error: each Value carries its own status. ctx may carry a send-by time (see
 	// SendBy): a read that could not start sending by then gives up unsent.
-	Read(ctx context.Context, v RemoteVehicle) (Reading, error)
+	Read(ctx context.Context, v RemoteVehicle) (ledger.Reading, error)
 }
 
 // sendByKey is the context key of withSendBy.
@@ -44,53 +45,6 @@ type RemoteVehicle struct {
 	Year        int
 	Mode        string // live, test or simulated
 	Permissions []string
-}
-
-// Status is the outcome of one signal of a read.
-type Status string
-
-// The statuses of a signal.
-const (
-	StatusOK          Status = "SUCCESS"
-	StatusError       Status = "ERROR"
-	StatusUnavailable Status = "UNAVAILABLE"
-)
-
-// Value is one signal's value as read: its status, its value when the status is OK, the unit the API gave, and
-// when the vehicle last updated it (oemUpdatedAt). A Value with an empty Status was not in the answer.
-type Value[T any] struct {
-	Status    Status    `json:"status,omitempty"`
-	V         T         `json:"value,omitzero"`
-	Unit      string    `json:"unit,omitempty"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
-	Err       string    `json:"error,omitempty"` // "TYPE:CODE" when the status is not OK
-}
-
-// OK reports whether the signal was read successfully.
-func (v Value[T]) OK() bool { return v.Status == StatusOK }
-
-// Location is where the vehicle is.
-type Location struct {
-	Lat  float64 `json:"lat"`
-	Lon  float64 `json:"lon"`
-	Kind string  `json:"kind,omitempty"` // CURRENT or LAST_PARKED
-}
-
-// Reading is the data of one read.
-type Reading struct {
-	At         time.Time         `json:"at"` // when the read was made, by our clock
-	Battery    Value[float64]    `json:"battery_percent,omitzero"`
-	Range      Value[float64]    `json:"range,omitzero"`
-	Charging   Value[string]     `json:"charging,omitzero"` // CHARGING, NOT_CHARGING, FULLY_CHARGED
-	PluggedIn  Value[bool]       `json:"plugged_in,omitzero"`
-	Location   Value[Location]   `json:"location,omitzero"`
-	Odometer   Value[float64]    `json:"odometer,omitzero"`
-	Online     Value[bool]       `json:"online,omitzero"`
-	Asleep     Value[bool]       `json:"asleep,omitzero"`
-	KeyPaired  Value[bool]       `json:"key_paired,omitzero"`
-	VIN        Value[string]     `json:"vin,omitzero"`
-	KeyMissing bool              `json:"key_required,omitempty"` // VIRTUAL_KEY_REQUIRED was seen in this read
-	Failures   map[string]string `json:"failures,omitempty"`     // signal code → "TYPE:CODE" for signals that failed
 }
 
 // The kinds of API failure the scheduler branches on. An adapter wraps its own error with one of these

@@ -6,8 +6,11 @@ import (
 	"time"
 )
 
+// bucketBase is the fixed clock of the bucket tests.
+var bucketBase = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
 func TestBucketTake(t *testing.T) {
-	t0 := stateBase
+	t0 := bucketBase
 	tests := []struct {
 		name      string
 		size      int
@@ -39,7 +42,7 @@ func TestBucketTake(t *testing.T) {
 }
 
 func TestBucketTokensAndNext(t *testing.T) {
-	t0 := stateBase
+	t0 := bucketBase
 	b := newBucket(120, 2)
 	if got := b.tokens(t0); got != 120 {
 		t.Errorf("tokens(full) = %v, want 120", got)
@@ -77,7 +80,7 @@ func TestBucketTokensAndNext(t *testing.T) {
 func TestBucketHugeSize(t *testing.T) {
 	b := newBucket(math.MaxInt, 2)
 	for i := range 1000 {
-		if !b.take(stateBase) {
+		if !b.take(bucketBase) {
 			t.Fatalf("take #%d of a bucket of MaxInt tokens = false, want true", i)
 		}
 	}
@@ -89,7 +92,7 @@ func TestBucketMatchesCount(t *testing.T) {
 	b := newBucket(5, 2)
 	taken := 0
 	for s := range 600 { // one attempt per second for ten minutes, two at every tenth second
-		now := stateBase.Add(time.Duration(s) * time.Second)
+		now := bucketBase.Add(time.Duration(s) * time.Second)
 		for range 1 + btoi(s%10 == 0) {
 			allowed := 5 + s/30 // size + refills so far, when taking as fast as allowed from the start
 			if got := b.take(now); got != (taken < allowed) {

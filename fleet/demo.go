@@ -3,6 +3,7 @@ package fleet
 import (
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -12,15 +13,15 @@ var demoElapsed = []float64{1.5, 0.45, 0.997, 0.1, 0.8}
 
 // DemoState returns read history for the demo fleet relative to now. It is kept in memory only: the demo never writes
 // the user's state file.
-func DemoState(vs []Vehicle, iv policy.Intervals, now time.Time) State {
-	st := State{Vehicles: map[string]Record{}}
+func DemoState(vs []Vehicle, iv policy.Intervals, now time.Time) ledger.State {
+	st := ledger.State{Vehicles: map[string]ledger.Record{}}
 	seen := map[policy.Badge]int{}
 	for _, v := range vs {
 		b := policy.BadgeOf(v.Facts())
 		f := demoElapsed[seen[b]%len(demoElapsed)]
 		seen[b]++
 		ago := time.Duration(f * float64(iv.Of(b))).Truncate(time.Second)
-		st.Vehicles[v.ID] = Record{LastReadAt: now.Add(-ago)}
+		st.Vehicles[v.ID] = ledger.Record{LastReadAt: now.Add(-ago)}
 	}
 	return st
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // demoConfig loads the documented example, which the console runs on as its demo fleet.
@@ -31,7 +32,7 @@ func TestDemoStateLiveMix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := fleet.New(cfg, fleet.NewMemoryStore(fleet.DemoState(cfg.Vehicles, cfg.Intervals, tt.now)))
+			f := fleet.New(cfg, ledger.NewMemoryStore(fleet.DemoState(cfg.Vehicles, cfg.Intervals, tt.now)))
 			entries, err := f.Entries()
 			if err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -69,7 +70,7 @@ func TestLiveMissingYearNotAutoRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Auto: fleet.DefaultAuto(),
 		Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(5, 6))}, store, api)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -40,7 +41,7 @@ var (
 // fake cannot: no read inside a Retry-After it gave itself, and no read whose time the store had not recorded first.
 type faultProxy struct {
 	fake      http.Handler
-	store     fleet.Store
+	store     ledger.Store
 	clock     *fakeClock
 	elsewhere *httptest.Server
 
@@ -146,7 +147,7 @@ func TestSchedulerUnderFaults(t *testing.T) {
 	var strays atomic.Int32
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { strays.Add(1) }))
 	defer elsewhere.Close()
-	store := &flakyStore{MemoryStore: fleet.NewMemoryStore(fleet.State{})}
+	store := &flakyStore{MemoryStore: ledger.NewMemoryStore(ledger.State{})}
 	proxy := &faultProxy{fake: srv.Handler(), store: store, clock: clock, elsewhere: elsewhere,
 		rnd: rand.New(rand.NewPCG(7, 8)), notBefore: map[string]time.Time{}}
 	front := httptest.NewServer(proxy)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -19,14 +20,14 @@ type Entry struct {
 	LastRead time.Time
 	// KeyURL is the URL that installs the virtual key; "" for legacy vehicles, which need none.
 	KeyURL string
-	// Record is what the state knows of the vehicle: learned key status and VIN, last good data, errors.
-	Record Record
+	// ledger.Record is what the state knows of the vehicle: learned key status and VIN, last good data, errors.
+	Record ledger.Record
 }
 
 // NextRead returns when the entry may next be read: the rules' time, and not before a 429's Retry-After or a
 // backoff. ok is false when there is no next read (an asleep legacy vehicle, or reads stopped).
 func (e Entry) NextRead(iv policy.Intervals, now time.Time) (time.Time, bool) {
-	return nextRead(factsOf(e.Vehicle, e.Record), e.LastRead, e.Record, iv, now)
+	return e.Record.NextRead(e.Record.Facts(e.Vehicle.Facts()), e.LastRead, iv, now)
 }
 
 // Allowed reports whether the entry may be read at now.
@@ -35,50 +36,11 @@ func (e Entry) Allowed(iv policy.Intervals, now time.Time) bool {
 	return ok && !now.Before(at)
 }
 
-// nextRead is the one gate of every read, by the console or the scheduler: the rules' next read after last for a
-// vehicle of facts f, not before rec.NotBefore, and none while rec says reads are stopped.
-func nextRead(f policy.Facts, last time.Time, rec Record, iv policy.Intervals, now time.Time) (time.Time, bool) {
-	if rec.Stopped != "" {
-		return time.Time{}, false
-	}
-	at, ok := policy.NextRead(f, iv, last, now)
-	if !ok {
-		return time.Time{}, false
-	}
-	if !rec.ReservedAt.IsZero() { // a read not ended counts from its recorded time, even one ahead of now
-		at = later(at, rec.ReservedAt.Add(iv.Of(policy.BadgeOf(f))))
-	}
-	return later(at, rec.NotBefore), true
-}
-
-// ErrNotAllowed is what a read refused by the budget rules wraps.
-var ErrNotAllowed = errors.New("read not allowed yet")
-
-// NotAllowedError says why a read was refused and when the next one is allowed.
-type NotAllowedError struct {
-	ID      string
-	Next    time.Time // zero when there is no next read (asleep legacy, reads stopped)
-	Stopped string    // why reads are stopped, when they are
-}
-
-func (e *NotAllowedError) Error() string {
-	switch {
-	case e.Stopped != "":
-		return fmt.Sprintf("vehicle %s: reads stopped: %s", e.ID, e.Stopped)
-	case e.Next.IsZero():
-		return fmt.Sprintf("vehicle %s is asleep: no read until it wakes", e.ID)
-	}
-	return fmt.Sprintf("vehicle %s: next read allowed at %s", e.ID, e.Next.UTC().Format(time.RFC3339))
-}
-
-// Is makes errors.Is(err, ErrNotAllowed) true.
-func (e *NotAllowedError) Is(target error) bool { return target == ErrNotAllowed }
-
 // Fleet is the console's fleet: its vehicles (from the config, or listed by a data API and overlaid with the
 // config's entries), their state, and the one place reads go through the budget gate.
 type Fleet struct {
 	cfg   Config
-	store Store
+	store ledger.Store
 	api   API        // nil for the config source
 	sched *Scheduler // nil for the config source: a read there only records its time
 
@@ -91,7 +53,7 @@ type Fleet struct {
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
-func New(cfg Config, store Store) *Fleet {
+func New(cfg Config, store ledger.Store) *Fleet {
 	f := &Fleet{cfg: cfg, store: store, pending: map[string]bool{}}
 	f.setVehicles(cfg.Vehicles)
 	return f
@@ -109,7 +71,7 @@ func (f *Fleet) Entries() ([]Entry, error) {
 	return f.entries(st), nil
 }
 
-func (f *Fleet) entries(st State) []Entry {
+func (f *Fleet) entries(st ledger.State) []Entry {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	out := make([]Entry, len(f.vehicles))
@@ -119,11 +81,11 @@ func (f *Fleet) entries(st State) []Entry {
 	return out
 }
 
-func (f *Fleet) entry(v Vehicle, rec Record) Entry {
+func (f *Fleet) entry(v Vehicle, rec ledger.Record) Entry {
 	if v.VIN == "" {
 		v.VIN = rec.VIN
 	}
-	e := Entry{Vehicle: v, Badge: policy.BadgeOf(factsOf(v, rec)), LastRead: later(v.LastReadAt, rec.ReadAt()), Record: rec}
+	e := Entry{Vehicle: v, Badge: policy.BadgeOf(rec.Facts(v.Facts())), LastRead: later(v.LastReadAt, rec.ReadAt()), Record: rec}
 	if e.Badge != policy.Legacy {
 		e.KeyURL = f.cfg.KeyURL(v)
 	}
@@ -131,7 +93,7 @@ func (f *Fleet) entry(v Vehicle, rec Record) Entry {
 }
 
 // KeyURL returns the URL that installs v's virtual key, or "" for a legacy vehicle, which needs none.
-func (f *Fleet) KeyURL(v Vehicle) string { return f.entry(v, Record{}).KeyURL }
+func (f *Fleet) KeyURL(v Vehicle) string { return f.entry(v, ledger.Record{}).KeyURL }
 
 // Find returns the vehicle whose id, VIN (any case) or exact name is q.
 func (f *Fleet) Find(q string) (Vehicle, bool) {
@@ -147,7 +109,7 @@ func (f *Fleet) Find(q string) (Vehicle, bool) {
 
 // Read spends one read of vehicle id at now, if the rules allow it, and returns the fleet after it. The check and the
 // record happen under the state's lock, against the latest state on disk, so two consoles cannot both spend the same
-// budget; the time is persisted before any request leaves. A refused read returns a *NotAllowedError and sends
+// budget; the time is persisted before any request leaves. A refused read returns a *ledger.NotAllowedError and sends
 // nothing. With a data API the scheduler sends the request; with the config source the read is only recorded.
 func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, error) {
 	v, ok := f.Find(id)
@@ -160,15 +122,15 @@ func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, er
 		return entries, errors.Join(err, lerr)
 	}
 	var refused error
-	st, err := f.store.Update(func(st State) State {
+	st, err := f.store.Update(func(st ledger.State) ledger.State {
 		rec := st.Vehicles[v.ID]
 		e := f.entry(v, rec)
 		if at, ok := e.NextRead(f.cfg.Intervals, now); !ok || now.Before(at) {
-			refused = &NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
+			refused = &ledger.NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
 			return st
 		}
 		rec.LastReadAt = now
-		return st.Merge(State{Vehicles: map[string]Record{v.ID: rec.touch(now)}})
+		return st.Merge(ledger.State{Vehicles: map[string]ledger.Record{v.ID: rec.Touch(now)}})
 	})
 	if err != nil {
 		return nil, err
@@ -215,4 +177,21 @@ func (f *Fleet) Retry() {
 	if f.sched != nil {
 		f.sched.Kick()
 	}
+}
+
+// Condition returns the entry's condition at now (see ledger.Record.Condition); a vehicle configured asleep is Asleep.
+func (e Entry) Condition(now time.Time) ledger.Condition {
+	c := e.Record.Condition(now)
+	if c == ledger.Normal && e.Asleep {
+		return ledger.Asleep
+	}
+	return c
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -51,11 +52,11 @@ func testFleetConfig() fleet.Config {
 }
 
 // seededStateFile returns a state file in a new temporary directory holding the given last reads.
-func seededStateFile(t *testing.T, reads map[string]time.Time) *fleet.StateFile {
+func seededStateFile(t *testing.T, reads map[string]time.Time) *ledger.StateFile {
 	t.Helper()
-	sf := fleet.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
+	sf := ledger.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
 	for id, at := range reads {
-		if _, err := fleet.RecordRead(sf, id, at); err != nil {
+		if _, err := ledger.RecordRead(sf, id, at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -101,7 +102,7 @@ func TestFleetReadAllowed(t *testing.T) {
 				t.Errorf("Read(%q, now) entry LastRead = %v, want %v", tt.id, got, fleetNow)
 			}
 			// The read is on disk: a new handle on the file (another console) sees it.
-			st, err := fleet.OpenStateFile(sf.Path()).Load()
+			st, err := ledger.OpenStateFile(sf.Path()).Load()
 			if err != nil || !st.LastRead(tt.id).Equal(fleetNow) {
 				t.Errorf("state after Read(%q, now) = %v, %v; want LastRead %v", tt.id, st, err, fleetNow)
 			}
@@ -137,9 +138,9 @@ func TestFleetReadRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			entries, err := fleet.New(testFleetConfig(), sf).Read(context.Background(), tt.id, fleetNow)
-			var na *fleet.NotAllowedError
-			if !errors.As(err, &na) || !errors.Is(err, fleet.ErrNotAllowed) {
-				t.Fatalf("Read(%q, now) = %v, want a *NotAllowedError that is ErrNotAllowed", tt.id, err)
+			var na *ledger.NotAllowedError
+			if !errors.As(err, &na) || !errors.Is(err, ledger.ErrNotAllowed) {
+				t.Fatalf("Read(%q, now) = %v, want a *ledger.NotAllowedError that is ledger.ErrNotAllowed", tt.id, err)
 			}
 			if na.ID != tt.id || !na.Next.Equal(tt.wantNext) {
 				t.Errorf("Read(%q, now) = {ID %q, Next %v}, want {ID %q, Next %v}", tt.id, na.ID, na.Next, tt.id, tt.wantNext)
@@ -157,12 +158,12 @@ func TestFleetReadRefused(t *testing.T) {
 func TestNotAllowedErrorMessage(t *testing.T) {
 	tests := []struct {
 		name string
-		err  *fleet.NotAllowedError
+		err  *ledger.NotAllowedError
 		want string
 	}{
-		{"next read", &fleet.NotAllowedError{ID: "v1", Next: fleetNow.In(time.FixedZone("", 3600))},
+		{"next read", &ledger.NotAllowedError{ID: "v1", Next: fleetNow.In(time.FixedZone("", 3600))},
 			"vehicle v1: next read allowed at 2026-03-14T09:26:53Z"},
-		{"asleep", &fleet.NotAllowedError{ID: "v2"}, "vehicle v2 is asleep: no read until it wakes"},
+		{"asleep", &ledger.NotAllowedError{ID: "v2"}, "vehicle v2 is asleep: no read until it wakes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,9 +176,9 @@ func TestNotAllowedErrorMessage(t *testing.T) {
 
 func TestFleetReadUnknownVehicle(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	_, err := fleet.New(testFleetConfig(), fleet.OpenStateFile(path)).Read(context.Background(), "nope", fleetNow)
-	if err == nil || errors.Is(err, fleet.ErrNotAllowed) || err.Error() != `no vehicle matches "nope"` {
-		t.Errorf(`Read("nope", now) = %v, want error "no vehicle matches \"nope\"" (not ErrNotAllowed)`, err)
+	_, err := fleet.New(testFleetConfig(), ledger.OpenStateFile(path)).Read(context.Background(), "nope", fleetNow)
+	if err == nil || errors.Is(err, ledger.ErrNotAllowed) || err.Error() != `no vehicle matches "nope"` {
+		t.Errorf(`Read("nope", now) = %v, want error "no vehicle matches \"nope\"" (not ledger.ErrNotAllowed)`, err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf(`after Read("nope", now), state file stat = %v, want it never written`, err)
@@ -190,8 +191,8 @@ func TestFleetReadConcurrentSpendsOnce(t *testing.T) {
 	const readers = 20
 	path := filepath.Join(t.TempDir(), "state.json")
 	consoles := []*fleet.Fleet{
-		fleet.New(testFleetConfig(), fleet.OpenStateFile(path)),
-		fleet.New(testFleetConfig(), fleet.OpenStateFile(path)),
+		fleet.New(testFleetConfig(), ledger.OpenStateFile(path)),
+		fleet.New(testFleetConfig(), ledger.OpenStateFile(path)),
 	}
 	errs := make([]error, readers)
 	start := make(chan struct{})
@@ -212,14 +213,14 @@ func TestFleetReadConcurrentSpendsOnce(t *testing.T) {
 			t.Errorf("Read %d and Read %d both succeeded: the budget was spent twice", winner, i)
 		case err == nil:
 			winner = i
-		case !errors.Is(err, fleet.ErrNotAllowed):
-			t.Errorf("Read %d = %v, want nil or ErrNotAllowed", i, err)
+		case !errors.Is(err, ledger.ErrNotAllowed):
+			t.Errorf("Read %d = %v, want nil or ledger.ErrNotAllowed", i, err)
 		}
 	}
 	if winner < 0 {
 		t.Fatalf("no Read of %d succeeded, want exactly one", readers)
 	}
-	st, err := fleet.OpenStateFile(path).Load()
+	st, err := ledger.OpenStateFile(path).Load()
 	want := fleetNow.Add(time.Duration(winner) * time.Millisecond)
 	if err != nil || !st.LastRead(idKeyless).Equal(want) {
 		t.Errorf("state after the reads = %v, %v; want the one successful read at %v", st, err, want)
@@ -233,7 +234,7 @@ func TestFleetEntries(t *testing.T) {
 		idKeyless:    fleetNow.Add(-2 * time.Hour),
 		"removed":    fleetNow, // a vehicle no longer in the config
 	}
-	entries, err := fleet.New(testFleetConfig(), fleet.NewMemoryStore(statesOf(reads))).Entries()
+	entries, err := fleet.New(testFleetConfig(), ledger.NewMemoryStore(statesOf(reads))).Entries()
 	if err != nil {
 		t.Fatalf("Entries() = %v", err)
 	}
@@ -262,11 +263,11 @@ func TestFleetEntries(t *testing.T) {
 	}
 }
 
-// statesOf returns a State holding the given last reads.
-func statesOf(reads map[string]time.Time) fleet.State {
-	st := fleet.State{Vehicles: map[string]fleet.Record{}}
+// statesOf returns a ledger.State holding the given last reads.
+func statesOf(reads map[string]time.Time) ledger.State {
+	st := ledger.State{Vehicles: map[string]ledger.Record{}}
 	for id, at := range reads {
-		st.Vehicles[id] = fleet.Record{LastReadAt: at}
+		st.Vehicles[id] = ledger.Record{LastReadAt: at}
 	}
 	return st
 }
@@ -274,7 +275,7 @@ func statesOf(reads map[string]time.Time) fleet.State {
 // TestFleetStateLaterThanConfig: when the state's record is later than the config's last_read_at, the state wins.
 func TestFleetStateLaterThanConfig(t *testing.T) {
 	later := fleetNow.Add(-time.Minute)
-	f := fleet.New(testFleetConfig(), fleet.NewMemoryStore(statesOf(map[string]time.Time{idConfigRead: later})))
+	f := fleet.New(testFleetConfig(), ledger.NewMemoryStore(statesOf(map[string]time.Time{idConfigRead: later})))
 	entries, err := f.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +303,7 @@ func TestFleetKeyURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg.Account = tt.account
-			if got := fleet.New(cfg, fleet.NewMemoryStore(fleet.State{})).KeyURL(tt.v); got != tt.want {
+			if got := fleet.New(cfg, ledger.NewMemoryStore(ledger.State{})).KeyURL(tt.v); got != tt.want {
 				t.Errorf("KeyURL(%s) on plan %s = %q, want %q", tt.v.ID, tt.account.Plan, got, tt.want)
 			}
 		})
@@ -310,7 +311,7 @@ func TestFleetKeyURL(t *testing.T) {
 }
 
 func TestFleetFind(t *testing.T) {
-	f := fleet.New(testFleetConfig(), fleet.NewMemoryStore(fleet.State{}))
+	f := fleet.New(testFleetConfig(), ledger.NewMemoryStore(ledger.State{}))
 	tests := []struct {
 		name, q, wantID string
 	}{
@@ -333,7 +334,7 @@ func TestFleetFind(t *testing.T) {
 
 // TestConfigSourceSharesReads: with the config source, a read by one console reaches every subscriber of the process.
 func TestConfigSourceSharesReads(t *testing.T) {
-	f := fleet.New(testFleetConfig(), fleet.NewMemoryStore(fleet.State{}))
+	f := fleet.New(testFleetConfig(), ledger.NewMemoryStore(ledger.State{}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, b := f.Changes(ctx), f.Changes(ctx)
 	if _, err := f.Read(ctx, idKeyless, fleetNow); err != nil {

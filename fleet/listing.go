@@ -3,6 +3,7 @@ package fleet
 import (
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -31,7 +32,7 @@ func ListingOf(e Entry, iv policy.Intervals, now time.Time) Listing {
 		Badge: e.Badge.String(), ReadAllowed: e.Allowed(iv, now),
 	}
 	c := e.Condition(now)
-	l.Asleep, l.State = c == Asleep, c.String()
+	l.Asleep, l.State = c == ledger.Asleep, c.String()
 	if e.KeyURL != "" {
 		u := e.KeyURL
 		l.VirtualKeyURL = &u

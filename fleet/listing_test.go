@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -15,11 +16,11 @@ import (
 func listingOf(t *testing.T, id string, last time.Time) fleet.Listing {
 	t.Helper()
 	cfg := testFleetConfig()
-	st := fleet.State{}
+	st := ledger.State{}
 	if !last.IsZero() {
 		st = statesOf(map[string]time.Time{id: last})
 	}
-	entries, err := fleet.New(cfg, fleet.NewMemoryStore(st)).Entries()
+	entries, err := fleet.New(cfg, ledger.NewMemoryStore(st)).Entries()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestListingNextReadNotEarly(t *testing.T) {
 				t.Fatalf("ListingOf(%s) = allowed %v, next %v; want a next read to wait for", tt.id, l.ReadAllowed,
 					stamp(l.NextReadAt))
 			}
-			v, _ := fleet.New(testFleetConfig(), fleet.NewMemoryStore(fleet.State{})).Find(tt.id)
+			v, _ := fleet.New(testFleetConfig(), ledger.NewMemoryStore(ledger.State{})).Find(tt.id)
 			if !policy.Allowed(v.Facts(), iv, tt.last, *l.NextReadAt) {
 				exact, _ := policy.NextRead(v.Facts(), iv, tt.last, fleetNow)
 				t.Errorf("ListingOf(%s).NextReadAt = %s, want a time the read is allowed at (it is allowed from %s)",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 )
 
@@ -65,13 +66,13 @@ func (a *SmartcarAPI) Prepare(ctx context.Context) error {
 }
 
 // Read makes one GET /signals call and judges each signal by its own status.
-func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (Reading, error) {
+func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (ledger.Reading, error) {
 	if by, ok := SendBy(ctx); ok {
 		ctx = smartcar.WithSendBy(ctx, by)
 	}
 	sig, err := a.client.Signals(ctx, v.ID, v.UserID)
 	if err != nil {
-		return Reading{}, kindOf(err)
+		return ledger.Reading{}, kindOf(err)
 	}
 	r := readingOf(sig.Signals, a.now())
 	for _, e := range sig.Errors {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -37,7 +38,7 @@ func TestSchedulerOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
@@ -126,7 +127,7 @@ func TestChangesApplyOverlayByLearnedVIN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: cfg.Intervals, Inline: true}, store, api)
 	f := fleet.NewLive(cfg, store, api, sched)

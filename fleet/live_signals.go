@@ -3,10 +3,11 @@ package fleet
 import (
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 )
 
-// The signal codes a read turns into a Reading.
+// The signal codes a read turns into a ledger.Reading.
 const (
 	sigBattery   = "tractionbattery-stateofcharge"
 	sigRange     = "tractionbattery-range"
@@ -23,20 +24,21 @@ const (
 // keyRequiredCode is the error code that says the owner has not installed the virtual key.
 const keyRequiredCode = "VIRTUAL_KEY_REQUIRED"
 
-// readingOf turns the signals of one answer into a Reading. A signal that failed, or whose body does not decode,
+// readingOf turns the signals of one answer into a ledger.Reading. A signal that failed, or whose body does not decode,
 // keeps its status and error, so the previous good value can be kept by the state.
-func readingOf(sigs []smartcar.Signal, at time.Time) Reading {
-	r := Reading{At: at}
+func readingOf(sigs []smartcar.Signal, at time.Time) ledger.Reading {
+	r := ledger.Reading{At: at}
 	for _, s := range sigs {
-		if s.Status != string(StatusOK) {
-			r.noteFailure(s)
+		if s.Status != string(ledger.StatusOK) {
+			noteFailure(&r, s)
 		}
-		r.set(s)
+		setSignal(&r, s)
 	}
 	return r
 }
 
-func (r *Reading) noteFailure(s smartcar.Signal) {
+// noteFailure records in r that signal s failed, and whether it said the virtual key is missing.
+func noteFailure(r *ledger.Reading, s smartcar.Signal) {
 	if r.Failures == nil {
 		r.Failures = map[string]string{}
 	}
@@ -46,7 +48,8 @@ func (r *Reading) noteFailure(s smartcar.Signal) {
 	}
 }
 
-func (r *Reading) set(s smartcar.Signal) {
+// setSignal sets the field of r that signal s reads.
+func setSignal(r *ledger.Reading, s smartcar.Signal) {
 	switch s.Code {
 	case sigBattery:
 		r.Battery = number(s)
@@ -73,33 +76,33 @@ func (r *Reading) set(s smartcar.Signal) {
 
 // value starts a Value from a signal's status; decode fills V when the status is OK, or marks a body that does not
 // decode as an error.
-func value[T any](s smartcar.Signal, decode func() (T, string, error)) Value[T] {
-	v := Value[T]{Status: Status(s.Status), UpdatedAt: s.OEMUpdatedAt}
+func value[T any](s smartcar.Signal, decode func() (T, string, error)) ledger.Value[T] {
+	v := ledger.Value[T]{Status: ledger.Status(s.Status), UpdatedAt: s.OEMUpdatedAt}
 	if !v.OK() {
 		v.Err = s.ErrType + ":" + s.ErrCode
 		return v
 	}
 	x, unit, err := decode()
 	if err != nil {
-		return Value[T]{Status: StatusError, Err: "DECODE:" + err.Error(), UpdatedAt: s.OEMUpdatedAt}
+		return ledger.Value[T]{Status: ledger.StatusError, Err: "DECODE:" + err.Error(), UpdatedAt: s.OEMUpdatedAt}
 	}
 	v.V, v.Unit = x, unit
 	return v
 }
 
-func number(s smartcar.Signal) Value[float64] { return value(s, s.Number) }
+func number(s smartcar.Signal) ledger.Value[float64] { return value(s, s.Number) }
 
-func text(s smartcar.Signal) Value[string] {
+func text(s smartcar.Signal) ledger.Value[string] {
 	return value(s, func() (string, string, error) { x, err := s.String(); return x, "", err })
 }
 
-func boolean(s smartcar.Signal) Value[bool] {
+func boolean(s smartcar.Signal) ledger.Value[bool] {
 	return value(s, func() (bool, string, error) { x, err := s.Bool(); return x, "", err })
 }
 
-func location(s smartcar.Signal) Value[Location] {
-	return value(s, func() (Location, string, error) {
+func location(s smartcar.Signal) ledger.Value[ledger.Location] {
+	return value(s, func() (ledger.Location, string, error) {
 		lat, lon, kind, err := s.Location()
-		return Location{Lat: lat, Lon: lon, Kind: kind}, "", err
+		return ledger.Location{Lat: lat, Lon: lon, Kind: kind}, "", err
 	})
 }

@@ -2,13 +2,14 @@ package fleet
 
 import (
 	"context"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"time"
 )
 
 // NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
 // It has no vehicles until Refresh.
-func NewLive(cfg Config, store Store, api API, sched *Scheduler) *Fleet {
+func NewLive(cfg Config, store ledger.Store, api API, sched *Scheduler) *Fleet {
 	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]RemoteVehicle{},
 		pending: map[string]bool{}, index: map[string]int{}}
 }
@@ -51,7 +52,7 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 
 // overlay makes the vehicle of a listed one: the API's facts, the VIN learned by reads, and what the config's entry
 // for it (matched by id, else by VIN) pins: a name, the key status, asleep, a key URL, a last read known elsewhere.
-func (f *Fleet) overlay(r RemoteVehicle, rec Record) Vehicle {
+func (f *Fleet) overlay(r RemoteVehicle, rec ledger.Record) Vehicle {
 	v := Vehicle{ID: r.ID, Make: r.Make, Model: r.Model, Year: r.Year, VIN: rec.VIN,
 		Name: fmt.Sprintf("%s %s %d · %s", r.Make, r.Model, r.Year, shortID(r.ID))}
 	o, pinned, ok := f.cfg.Overlay(r.ID, rec.VIN)
@@ -126,7 +127,7 @@ func (f *Fleet) changeOf(u Update) Change {
 
 // relearn overlays a vehicle again once a read has told its VIN, so a config entry matched by VIN (its name) applies
 // at once rather than at the next listing.
-func (f *Fleet) relearn(id string, rec Record) Vehicle {
+func (f *Fleet) relearn(id string, rec ledger.Record) Vehicle {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i := f.index[id]

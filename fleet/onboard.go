@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"time"
 )
@@ -44,7 +45,7 @@ func (f *Fleet) AddUser(ctx context.Context, userID, keyURL string, now time.Tim
 }
 
 // addRemote adds the listed vehicles the fleet lacks, held pending; it returns them.
-func (f *Fleet) addRemote(remote []RemoteVehicle, keyURL string, st State) []Vehicle {
+func (f *Fleet) addRemote(remote []RemoteVehicle, keyURL string, st ledger.State) []Vehicle {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var added []Vehicle

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -23,7 +24,7 @@ func liveFleet(t *testing.T, clock *fakeClock, srv *fakeserver.Server) (*fleet.F
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
 	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
@@ -76,7 +77,7 @@ func TestOnboardSpendsOneReadAfterConfirm(t *testing.T) {
 }
 
 func TestOnboardNeedsLiveSource(t *testing.T) {
-	f := fleet.New(fleet.Config{Intervals: policy.DefaultIntervals()}, fleet.NewMemoryStore(fleet.State{}))
+	f := fleet.New(fleet.Config{Intervals: policy.DefaultIntervals()}, ledger.NewMemoryStore(ledger.State{}))
 	if _, err := f.AddUser(context.Background(), "u", "", time.Now()); err != fleet.ErrNoLiveSource {
 		t.Errorf("AddUser on the config source = %v, want ErrNoLiveSource", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -72,8 +73,8 @@ type Target struct {
 type Update struct {
 	// ID is the vehicle's id; "" for an update of the scheduler as a whole.
 	ID string
-	// Record is the vehicle's record as stored (zero for ID "").
-	Record Record
+	// ledger.Record is the vehicle's record as stored (zero for ID "").
+	Record ledger.Record
 	// Err is the read's error, or for ID "" the scheduler-wide one (errors.Is ErrCredentials: the credential is
 	// refused and nothing is read until SetTargets or Kick); nil when none.
 	Err error
@@ -110,11 +111,11 @@ type SchedulerStatus struct {
 //
 // Vehicles wait in a heap by the time their gate opens (plus jitter); those whose gate is open wait in a second heap,
 // oldest last read first, for a token and a free slot. So a Step costs O((k + m) log n) for k reads started and m
-// gates opened, never a scan of the fleet; the only O(n) calls are SetTargets and the Store's own Update.
+// gates opened, never a scan of the fleet; the only O(n) calls are SetTargets and the ledger.Store's own Update.
 // All methods are safe for concurrent use.
 type Scheduler struct {
 	cfg   SchedulerConfig
-	store Store
+	store ledger.Store
 	api   API
 	wakeC chan struct{} // Run's wake-up: a target set, a kick, a read done
 	wg    sync.WaitGroup
@@ -148,7 +149,7 @@ type Scheduler struct {
 
 // NewScheduler returns a scheduler that records reads in store and sends them to api. It has no targets until
 // SetTargets and reads nothing until Step, Run or ReadNow.
-func NewScheduler(cfg SchedulerConfig, store Store, api API) *Scheduler {
+func NewScheduler(cfg SchedulerConfig, store ledger.Store, api API) *Scheduler {
 	cfg = cfg.withDefaults()
 	return &Scheduler{
 		cfg: cfg, store: store, api: api,
@@ -186,7 +187,7 @@ func (s *Scheduler) SetTargets(ts []Target) {
 		}
 		s.unplace(e) // its keys change: it is placed again at the next Step
 		e.t = &t     // a copy of its own, never changed: jobs hold it while SetTargets replaces e.t
-		e.rec = e.rec.merge(st.Vehicles[id])
+		e.rec = e.rec.Merge(st.Vehicles[id])
 		next[id] = e
 		s.fresh = append(s.fresh, e)
 	}

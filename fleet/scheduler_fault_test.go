@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // notSentErr is an adapter-style error of a request that never left.
@@ -22,7 +23,7 @@ func notSentErr() error {
 func TestSchedulerReleasesAReadThatNeverLeft(t *testing.T) {
 	for _, via := range []string{"Step", "ReadNow"} {
 		t.Run(via, func(t *testing.T) {
-			store := stateFile(t, fleet.State{})
+			store := stateFile(t, ledger.State{})
 			api := newFakeAPI(store)
 			api.script("k", answer{err: notSentErr()}, answer{r: goodReading(t0, 50)})
 			s := newScheduler(testConfig(), store, api, target("k", "keyless"))
@@ -36,7 +37,7 @@ func TestSchedulerReleasesAReadThatNeverLeft(t *testing.T) {
 				t.Errorf("ReadNow() = %v, want ErrNotSent", err)
 			}
 			rec := record(t, store, "k")
-			if !rec.ReadAt().IsZero() || rec.Condition(t0) != fleet.Failing {
+			if !rec.ReadAt().IsZero() || rec.Condition(t0) != ledger.Failing {
 				t.Fatalf("record after an unsent read = %+v, want no read time and the vehicle failing", rec)
 			}
 			st := s.Status(t0)
@@ -56,7 +57,7 @@ func TestSchedulerReleasesAReadThatNeverLeft(t *testing.T) {
 
 // A read that may have been sent keeps its reservation, dated at its answer: when unsure, never spend twice.
 func TestSchedulerKeepsAReadThatMayHaveLeft(t *testing.T) {
-	store := stateFile(t, fleet.State{})
+	store := stateFile(t, ledger.State{})
 	api := newFakeAPI(store)
 	api.script("k", answer{err: apiErr(fleet.ErrTransient, "timeout after the request was written")})
 	s := newScheduler(testConfig(), store, api, target("k", "keyless"))
@@ -83,7 +84,7 @@ func TestSchedulerPrepareFailsRecordsNothing(t *testing.T) {
 		{"token endpoint down", notSentErr(), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			store := stateFile(t, fleet.State{})
+			store := stateFile(t, ledger.State{})
 			api := newFakeAPI(store)
 			api.failPrepare(tt.err)
 			s := newScheduler(testConfig(), store, api, target("k", "keyless"))
@@ -92,7 +93,7 @@ func TestSchedulerPrepareFailsRecordsNothing(t *testing.T) {
 			if err == nil || len(api.ids()) != 0 {
 				t.Fatalf("ReadNow() = %v with %d calls, want an error and none", err, len(api.ids()))
 			}
-			if rec := record(t, store, "k"); rec != (fleet.Record{}) {
+			if rec := record(t, store, "k"); rec != (ledger.Record{}) {
 				t.Errorf("record = %+v, want nothing recorded", rec)
 			}
 			h := s.Status(t0).Health
@@ -106,15 +107,15 @@ func TestSchedulerPrepareFailsRecordsNothing(t *testing.T) {
 	}
 }
 
-// flakyStore is a MemoryStore whose Update fails while failing is set.
+// flakyStore is a ledger.MemoryStore whose Update fails while failing is set.
 type flakyStore struct {
-	*fleet.MemoryStore
+	*ledger.MemoryStore
 	failing atomic.Bool
 }
 
-func (f *flakyStore) Update(fn func(fleet.State) fleet.State) (fleet.State, error) {
+func (f *flakyStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
 	if f.failing.Load() {
-		return fleet.State{}, errors.New("write state: no space left on device")
+		return ledger.State{}, errors.New("write state: no space left on device")
 	}
 	return f.MemoryStore.Update(fn)
 }
@@ -122,7 +123,7 @@ func (f *flakyStore) Update(fn func(fleet.State) fleet.State) (fleet.State, erro
 // An answer the store fails to save (a disk full after the grant) is kept: its Retry-After holds the vehicle,
 // which is read by nobody until the answer is saved, and then not before the Retry-After.
 func TestSchedulerKeepsAnAnswerItCannotSave(t *testing.T) {
-	store := &flakyStore{MemoryStore: fleet.NewMemoryStore(fleet.State{})}
+	store := &flakyStore{MemoryStore: ledger.NewMemoryStore(ledger.State{})}
 	api := newFakeAPI(store)
 	api.script("a", answer{err: vehicleLimited(time.Hour)}, answer{r: goodReading(t0, 50)})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
@@ -172,7 +173,7 @@ func TestSchedulerKeepsAnAnswerItCannotSave(t *testing.T) {
 
 // An app-wide 429 pauses for at least its Retry-After, however long.
 func TestSchedulerAppRateLimitHonoursRetryAfter(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	api.script("a", answer{err: fmt.Errorf("%w: %w", fleet.ErrAppRateLimited, retryErr(3*time.Hour))})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // TestSchedulerSlowSubscriber reads while a subscriber reads nothing, then checks that the subscriber gets each
 // vehicle's latest record, coalesced, and that cancel closes the feed.
 func TestSchedulerSlowSubscriber(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"), target("b", "legacy"))
 	updates, cancel := s.Subscribe()
@@ -51,7 +52,7 @@ func latest(t *testing.T, updates <-chan fleet.Update, got map[string]int, last 
 }
 
 func TestSchedulerRun(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	api.hold = true
 	cfg := testConfig()
@@ -81,18 +82,18 @@ func TestSchedulerRun(t *testing.T) {
 	}
 }
 
-// countingStore is a MemoryStore that counts the calls it gets.
+// countingStore is a ledger.MemoryStore that counts the calls it gets.
 type countingStore struct {
-	*fleet.MemoryStore
+	*ledger.MemoryStore
 	loads, updates int
 }
 
-func (c *countingStore) Load() (fleet.State, error) {
+func (c *countingStore) Load() (ledger.State, error) {
 	c.loads++
 	return c.MemoryStore.Load()
 }
 
-func (c *countingStore) Update(fn func(fleet.State) fleet.State) (fleet.State, error) {
+func (c *countingStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
 	c.updates++
 	return c.MemoryStore.Update(fn)
 }
@@ -100,7 +101,7 @@ func (c *countingStore) Update(fn func(fleet.State) fleet.State) (fleet.State, e
 // TestSchedulerIdleStepTouchesNothing checks that a Step with nothing due neither loads the state nor writes it:
 // the scheduler works from its heaps, not from a scan of the fleet.
 func TestSchedulerIdleStepTouchesNothing(t *testing.T) {
-	store := &countingStore{MemoryStore: fleet.NewMemoryStore(fleet.State{})}
+	store := &countingStore{MemoryStore: ledger.NewMemoryStore(ledger.State{})}
 	api := newFakeAPI(store.MemoryStore)
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"), target("b", "installed"))
 	next := s.Step(context.Background(), t0) // reads both: one Update to record them, one per answer

@@ -8,16 +8,17 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
 func TestSchedulerBucketSharesOldestFirst(t *testing.T) {
 	last := map[string]time.Duration{"v1": time.Hour, "v3": 2 * time.Hour, "v4": 10 * time.Minute, "v5": 30 * time.Minute}
-	initial := map[string]fleet.Record{}
+	initial := map[string]ledger.Record{}
 	for id, ago := range last {
-		initial[id] = fleet.Record{LastReadAt: t0.Add(-ago)}
+		initial[id] = ledger.Record{LastReadAt: t0.Add(-ago)}
 	}
-	store := fleet.NewMemoryStore(records(initial))
+	store := ledger.NewMemoryStore(records(initial))
 	api := newFakeAPI(store)
 	cfg := testConfig()
 	cfg.BucketSize, cfg.Concurrency = 3, 10
@@ -53,7 +54,7 @@ func TestSchedulerBucketSharesOldestFirst(t *testing.T) {
 }
 
 func TestSchedulerReadNowSpendsTheBucket(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	cfg := testConfig()
 	cfg.BucketSize, cfg.Auto = 1, nil // nothing automatic
@@ -64,9 +65,9 @@ func TestSchedulerReadNowSpendsTheBucket(t *testing.T) {
 	if _, err := s.ReadNow(context.Background(), "a", t0); err != nil {
 		t.Fatalf("ReadNow(a) error = %v", err)
 	}
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	if _, err := s.ReadNow(context.Background(), "b", t0); !errors.As(err, &na) || !na.Next.Equal(t0.Add(30*time.Second)) {
-		t.Errorf("ReadNow(b) with an empty bucket error = %v, want *NotAllowedError next %v", err, t0.Add(30*time.Second))
+		t.Errorf("ReadNow(b) with an empty bucket error = %v, want *ledger.NotAllowedError next %v", err, t0.Add(30*time.Second))
 	}
 	if _, err := s.ReadNow(context.Background(), "b", t0.Add(30*time.Second)); err != nil {
 		t.Errorf("ReadNow(b) when a token is back error = %v", err)
@@ -77,7 +78,7 @@ func TestSchedulerReadNowSpendsTheBucket(t *testing.T) {
 }
 
 func TestSchedulerConcurrency(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	api.hold = true
 	cfg := testConfig()
@@ -106,7 +107,7 @@ func TestSchedulerConcurrency(t *testing.T) {
 }
 
 func TestSchedulerJitterSpreadsABurst(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	cfg := testConfig()
 	cfg.Jitter, cfg.Concurrency, cfg.BucketSize = 20*time.Second, 1000, 1000

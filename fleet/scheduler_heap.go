@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -19,9 +20,9 @@ const (
 
 // entry is the scheduler's view of one target.
 type entry struct {
-	t       *Target   // replaced, never changed, by SetTargets
-	rec     Record    // the latest record the scheduler saw for the vehicle
-	due     time.Time // when waiting: the gate's opening plus jitter
+	t       *Target       // replaced, never changed, by SetTargets
+	rec     ledger.Record // the latest record the scheduler saw for the vehicle
+	due     time.Time     // when waiting: the gate's opening plus jitter
 	at      place
 	index   int       // index in its heap; -1 in none
 	step    uint64    // the Step that last started a read of it
@@ -99,21 +100,11 @@ func (h *entryHeap) peek() *entry {
 	return h.items[0]
 }
 
-// factsOf returns what the rules need of a target: the configured facts, with the learned key status when the
-// config pins none.
-func factsOf(v Vehicle, rec Record) policy.Facts {
-	f := v.Facts()
-	if f.Key == policy.KeyUnknown {
-		f.Key = rec.LearnedKey()
-	}
-	return f
-}
-
 // opensAt returns when the gate opens for vehicle v whose record is rec (see nextRead, the one gate): ok is false
 // when it never opens by itself (reads stopped, an asleep legacy vehicle). A learned Asleep does not close it: only a
 // read can tell that the vehicle woke.
-func (s *Scheduler) opensAt(v Vehicle, rec Record, now time.Time) (time.Time, bool) {
-	return nextRead(factsOf(v, rec), later(v.LastReadAt, rec.ReadAt()), rec, s.cfg.Intervals, now)
+func (s *Scheduler) opensAt(v Vehicle, rec ledger.Record, now time.Time) (time.Time, bool) {
+	return rec.NextRead(rec.Facts(v.Facts()), later(v.LastReadAt, rec.ReadAt()), s.cfg.Intervals, now)
 }
 
 // unplace takes e out of its heap; it stays busy if it was. The caller holds s.mu.
@@ -141,7 +132,7 @@ func (s *Scheduler) schedule(e *entry, now time.Time) {
 		return
 	}
 	at, ok := s.opensAt(e.t.Vehicle, e.rec, now)
-	if !ok || !s.cfg.Auto[policy.BadgeOf(factsOf(e.t.Vehicle, e.rec))] {
+	if !ok || !s.cfg.Auto[policy.BadgeOf(e.rec.Facts(e.t.Vehicle.Facts()))] {
 		return
 	}
 	e.due = at.Add(s.jitter())

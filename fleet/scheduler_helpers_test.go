@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -39,7 +40,7 @@ func target(id, kind string) fleet.Target {
 
 // answer is one scripted answer of the fake API.
 type answer struct {
-	r   fleet.Reading
+	r   ledger.Reading
 	err error
 }
 
@@ -53,7 +54,7 @@ type call struct {
 // empty good reading) and records every call, with the read time the store held for the vehicle at that moment.
 // With hold set, each Read announces itself on arrived and waits for release (or its context).
 type fakeAPI struct {
-	store   fleet.Store
+	store   ledger.Store
 	hold    bool
 	arrived chan string
 	release chan struct{}
@@ -65,7 +66,7 @@ type fakeAPI struct {
 	prepares   int
 }
 
-func newFakeAPI(store fleet.Store) *fakeAPI {
+func newFakeAPI(store ledger.Store) *fakeAPI {
 	return &fakeAPI{store: store, answers: map[string][]answer{}, arrived: make(chan string, 100),
 		release: make(chan struct{})}
 }
@@ -93,10 +94,10 @@ func (f *fakeAPI) failPrepare(err error) {
 	f.prepareErr = err
 }
 
-func (f *fakeAPI) Read(ctx context.Context, v fleet.RemoteVehicle) (fleet.Reading, error) {
+func (f *fakeAPI) Read(ctx context.Context, v fleet.RemoteVehicle) (ledger.Reading, error) {
 	st, err := f.store.Load()
 	if err != nil {
-		return fleet.Reading{}, fmt.Errorf("fake: %w", err)
+		return ledger.Reading{}, fmt.Errorf("fake: %w", err)
 	}
 	f.mu.Lock()
 	f.calls = append(f.calls, call{id: v.ID, recorded: st.LastRead(v.ID)})
@@ -113,7 +114,7 @@ func (f *fakeAPI) Read(ctx context.Context, v fleet.RemoteVehicle) (fleet.Readin
 		select {
 		case <-f.release:
 		case <-ctx.Done():
-			return fleet.Reading{}, ctx.Err()
+			return ledger.Reading{}, ctx.Err()
 		}
 	}
 	return a.r, a.err
@@ -159,24 +160,24 @@ func testConfig() fleet.SchedulerConfig {
 }
 
 // stateFile returns a fresh state file in a temporary directory holding initial.
-func stateFile(t *testing.T, initial fleet.State) *fleet.StateFile {
+func stateFile(t *testing.T, initial ledger.State) *ledger.StateFile {
 	t.Helper()
-	f := fleet.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
-	if _, err := f.Update(func(fleet.State) fleet.State { return initial }); err != nil {
+	f := ledger.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
+	if _, err := f.Update(func(ledger.State) ledger.State { return initial }); err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
 // newScheduler returns a scheduler over store and api with targets ts.
-func newScheduler(cfg fleet.SchedulerConfig, store fleet.Store, api fleet.API, ts ...fleet.Target) *fleet.Scheduler {
+func newScheduler(cfg fleet.SchedulerConfig, store ledger.Store, api fleet.API, ts ...fleet.Target) *fleet.Scheduler {
 	s := fleet.NewScheduler(cfg, store, api)
 	s.SetTargets(ts)
 	return s
 }
 
 // record loads vehicle id's record from store.
-func record(t *testing.T, store fleet.Store, id string) fleet.Record {
+func record(t *testing.T, store ledger.Store, id string) ledger.Record {
 	t.Helper()
 	st, err := store.Load()
 	if err != nil {
@@ -185,20 +186,20 @@ func record(t *testing.T, store fleet.Store, id string) fleet.Record {
 	return st.Vehicles[id]
 }
 
-// records returns a State of the given records.
-func records(kv map[string]fleet.Record) fleet.State {
-	return fleet.State{Vehicles: kv}
+// records returns a ledger.State of the given records.
+func records(kv map[string]ledger.Record) ledger.State {
+	return ledger.State{Vehicles: kv}
 }
 
 // goodReading returns a reading with every signal good.
-func goodReading(at time.Time, battery float64) fleet.Reading {
-	ok := fleet.StatusOK
-	return fleet.Reading{
+func goodReading(at time.Time, battery float64) ledger.Reading {
+	ok := ledger.StatusOK
+	return ledger.Reading{
 		At:        at,
-		Battery:   fleet.Value[float64]{Status: ok, V: battery, Unit: "percent", UpdatedAt: at},
-		Odometer:  fleet.Value[float64]{Status: ok, V: 12345, Unit: "km", UpdatedAt: at},
-		Online:    fleet.Value[bool]{Status: ok, V: true},
-		KeyPaired: fleet.Value[bool]{Status: ok, V: true},
-		VIN:       fleet.Value[string]{Status: ok, V: "5YJ3E1EA0PF000001"},
+		Battery:   ledger.Value[float64]{Status: ok, V: battery, Unit: "percent", UpdatedAt: at},
+		Odometer:  ledger.Value[float64]{Status: ok, V: 12345, Unit: "km", UpdatedAt: at},
+		Online:    ledger.Value[bool]{Status: ok, V: true},
+		KeyPaired: ledger.Value[bool]{Status: ok, V: true},
+		VIN:       ledger.Value[string]{Status: ok, V: "5YJ3E1EA0PF000001"},
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
-// Where a learned key status came from (Record.KeySource).
+// Where a learned key status came from (ledger.Record.KeySource).
 const (
 	KeySourceSignal = "signal connectivitystatus-isdigitalkeypaired"
 	KeySourceError  = "error CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"
@@ -40,21 +41,21 @@ const (
 	transient // 5xx, timeouts, 3xx, and anything not known
 )
 
-// kind returns the Record.ErrorKind of a failed read's verdict ("" for those that say nothing of the vehicle).
+// kind returns the ledger.Record.ErrorKind of a failed read's verdict ("" for those that say nothing of the vehicle).
 func (v verdict) kind() string {
 	switch v {
 	case vehicleLimited:
-		return kindRateLimited
+		return ledger.KindRateLimited
 	case asleep:
-		return kindAsleep
+		return ledger.KindAsleep
 	case billing:
-		return kindBilling
+		return ledger.KindBilling
 	case badRequest:
-		return kindRejected
+		return ledger.KindRejected
 	case transient:
-		return kindFailing
+		return ledger.KindFailing
 	case notSent:
-		return kindNotSent
+		return ledger.KindNotSent
 	}
 	return ""
 }
@@ -93,7 +94,7 @@ func judge(err error) verdict {
 type outcome struct {
 	verdict verdict
 	err     error
-	reading Reading
+	reading ledger.Reading
 	at      time.Time // when it was answered
 	spread  float64   // in [-1, 1): where a transient backoff lands within ±10 %
 }
@@ -101,7 +102,7 @@ type outcome struct {
 // apply returns the vehicle's record rec after the outcome. It is pure: it runs under the store's lock. The read's
 // reservation ends: released when the request never left, else a read at the outcome's time, which is no earlier
 // than the send.
-func (o outcome) apply(rec Record) Record {
+func (o outcome) apply(rec ledger.Record) ledger.Record {
 	if o.verdict == notSent {
 		rec.ReservedAt = time.Time{}
 	} else {
@@ -109,7 +110,7 @@ func (o outcome) apply(rec Record) Record {
 	}
 	switch o.verdict {
 	case canceled:
-		return rec.touch(o.at) // sent but its answer abandoned: nothing learned
+		return rec.Touch(o.at) // sent but its answer abandoned: nothing learned
 	case readOK:
 		rec = learn(rec, o.reading, o.at)
 	case vehicleLimited:
@@ -130,19 +131,19 @@ func (o outcome) apply(rec Record) Record {
 	if o.err != nil {
 		rec.LastError, rec.LastErrorAt, rec.ErrorKind = o.err.Error(), o.at, o.verdict.kind()
 	}
-	return rec.touch(o.at)
+	return rec.Touch(o.at)
 }
 
 // learn returns rec after a successful read r at at: the last good values, the key status, the VIN, the sleep state.
 // When the read both reports a paired key and a VIRTUAL_KEY_REQUIRED, the key is missing: the budget that cannot be
 // spent early.
-func learn(rec Record, r Reading, at time.Time) Record {
+func learn(rec ledger.Record, r ledger.Reading, at time.Time) ledger.Record {
 	if r.At.IsZero() {
 		r.At = at
 	}
 	kept := r
 	if rec.Reading != nil {
-		kept = mergeReading(*rec.Reading, r)
+		kept = ledger.MergeReading(*rec.Reading, r)
 	}
 	rec.Reading = &kept
 	rec.Failures = 0
@@ -164,7 +165,7 @@ func learn(rec Record, r Reading, at time.Time) Record {
 }
 
 // learnKey returns rec with key status k, learned at at from source.
-func learnKey(rec Record, k policy.KeyStatus, source string, at time.Time) Record {
+func learnKey(rec ledger.Record, k policy.KeyStatus, source string, at time.Time) ledger.Record {
 	rec.Key, rec.KeySource, rec.KeyAt = k.String(), source, at
 	return rec
 }
@@ -182,11 +183,11 @@ func backoff(failures int, spread float64) time.Duration {
 // finish records a read's answer at at and reacts to what it means for every request. When the store fails to save
 // it, the answer is kept in memory and the vehicle held from reads until it is saved (see keep); the store's error
 // is returned.
-func (s *Scheduler) finish(j *job, at time.Time, r Reading, err error) error {
+func (s *Scheduler) finish(j *job, at time.Time, r ledger.Reading, err error) error {
 	o := outcome{verdict: judge(err), err: err, reading: r, at: at, spread: j.spread}
 	id := j.id()
-	st, serr := s.store.Update(func(st State) State {
-		return State{Vehicles: map[string]Record{id: o.apply(st.Vehicles[id])}}
+	st, serr := s.store.Update(func(st ledger.State) ledger.State {
+		return ledger.State{Vehicles: map[string]ledger.Record{id: o.apply(st.Vehicles[id])}}
 	})
 	s.mu.Lock()
 	if serr != nil {

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // readOnce reads vehicle "v" (an unknown-key Model 3) once at t0 by Step, its record being before and the API
 // answering a, and returns the stored record.
-func readOnce(t *testing.T, before fleet.Record, a answer) fleet.Record {
+func readOnce(t *testing.T, before ledger.Record, a answer) ledger.Record {
 	t.Helper()
-	store := fleet.NewMemoryStore(records(map[string]fleet.Record{"v": before}))
+	store := ledger.NewMemoryStore(records(map[string]ledger.Record{"v": before}))
 	api := newFakeAPI(store)
 	api.script("v", a)
 	s := newScheduler(testConfig(), store, api, target("v", "unknown"))
@@ -31,55 +32,55 @@ func TestSchedulerOutcomes(t *testing.T) {
 	keyOff.KeyPaired.V = false
 	keyRequired := goodReading(t0, 80)
 	keyRequired.KeyMissing = true
-	keyUnavailable := fleet.Reading{At: t0, KeyPaired: fleet.Value[bool]{Status: fleet.StatusUnavailable}}
+	keyUnavailable := ledger.Reading{At: t0, KeyPaired: ledger.Value[bool]{Status: ledger.StatusUnavailable}}
 	batteryFailed := goodReading(t0, 0)
-	batteryFailed.Battery = fleet.Value[float64]{Status: fleet.StatusError, Err: "UPSTREAM:NO_RESPONSE"}
+	batteryFailed.Battery = ledger.Value[float64]{Status: ledger.StatusError, Err: "UPSTREAM:NO_RESPONSE"}
 	tests := []struct {
 		name   string
-		before fleet.Record
+		before ledger.Record
 		ans    answer
-		want   func(r fleet.Record) bool
+		want   func(r ledger.Record) bool
 	}{
-		{name: "success learns the key, the VIN and resets failures", before: fleet.Record{Failures: 3},
-			ans: answer{r: goodReading(t0, 80)}, want: func(r fleet.Record) bool {
+		{name: "success learns the key, the VIN and resets failures", before: ledger.Record{Failures: 3},
+			ans: answer{r: goodReading(t0, 80)}, want: func(r ledger.Record) bool {
 				return r.Key == "installed" && r.KeySource == fleet.KeySourceSignal && r.KeyAt.Equal(t0) &&
 					r.VIN == "5YJ3E1EA0PF000001" && r.VINAt.Equal(t0) && r.Failures == 0 &&
 					r.Reading != nil && r.Reading.Battery.V == 80 && r.Reading.At.Equal(t0) && !r.UpdatedAt.Before(t0)
 			}},
-		{name: "key signal false: missing", ans: answer{r: keyOff}, want: func(r fleet.Record) bool {
+		{name: "key signal false: missing", ans: answer{r: keyOff}, want: func(r ledger.Record) bool {
 			return r.Key == "missing" && r.KeySource == fleet.KeySourceSignal
 		}},
 		{name: "key required in the read beats a paired signal", ans: answer{r: keyRequired},
-			want: func(r fleet.Record) bool { return r.Key == "missing" && r.KeySource == fleet.KeySourceError }},
-		{name: "key signal unavailable leaves the key", before: fleet.Record{Key: "installed", KeySource: "x"},
-			ans: answer{r: keyUnavailable}, want: func(r fleet.Record) bool { return r.Key == "installed" && r.KeySource == "x" }},
-		{name: "a failed signal keeps its last good value", before: fleet.Record{Reading: &good},
-			ans: answer{r: batteryFailed}, want: func(r fleet.Record) bool {
+			want: func(r ledger.Record) bool { return r.Key == "missing" && r.KeySource == fleet.KeySourceError }},
+		{name: "key signal unavailable leaves the key", before: ledger.Record{Key: "installed", KeySource: "x"},
+			ans: answer{r: keyUnavailable}, want: func(r ledger.Record) bool { return r.Key == "installed" && r.KeySource == "x" }},
+		{name: "a failed signal keeps its last good value", before: ledger.Record{Reading: &good},
+			ans: answer{r: batteryFailed}, want: func(r ledger.Record) bool {
 				return r.Reading.Battery.V == 50 && r.Reading.Battery.UpdatedAt.Equal(good.At) && r.Reading.At.Equal(t0)
 			}},
 		{name: "vehicle rate limit: not before now + Retry-After", ans: answer{err: vehicleLimited(90 * time.Second)},
-			want: func(r fleet.Record) bool { return r.NotBefore.Equal(t0.Add(90*time.Second)) && r.Failures == 0 }},
+			want: func(r ledger.Record) bool { return r.NotBefore.Equal(t0.Add(90*time.Second)) && r.Failures == 0 }},
 		{name: "vehicle rate limit without Retry-After backs off", ans: answer{err: fleet.ErrVehicleRateLimited},
-			want: func(r fleet.Record) bool { return r.Failures == 1 && inRange(r.NotBefore, t0.Add(time.Minute)) }},
-		{name: "asleep: marked, data kept", before: fleet.Record{Reading: &good},
-			ans: answer{err: apiErr(fleet.ErrAsleep, "VEHICLE_STATE:ASLEEP")}, want: func(r fleet.Record) bool {
+			want: func(r ledger.Record) bool { return r.Failures == 1 && inRange(r.NotBefore, t0.Add(time.Minute)) }},
+		{name: "asleep: marked, data kept", before: ledger.Record{Reading: &good},
+			ans: answer{err: apiErr(fleet.ErrAsleep, "VEHICLE_STATE:ASLEEP")}, want: func(r ledger.Record) bool {
 				return r.Asleep && r.AsleepAt.Equal(t0) && r.Reading.Battery.V == 50 && r.Stopped == ""
 			}},
 		{name: "billing: stopped", ans: answer{err: apiErr(fleet.ErrBilling, "BILLING:VEHICLE_REQUEST_LIMIT")},
-			want: func(r fleet.Record) bool {
+			want: func(r ledger.Record) bool {
 				return r.Stopped == "billing limit reached: BILLING:VEHICLE_REQUEST_LIMIT"
 			}},
 		{name: "bad request: stopped, a bug report", ans: answer{err: apiErr(fleet.ErrBadRequest, "VALIDATION")},
-			want: func(r fleet.Record) bool { return strings.HasPrefix(r.Stopped, "bug report: request rejected") }},
+			want: func(r ledger.Record) bool { return strings.HasPrefix(r.Stopped, "bug report: request rejected") }},
 		{name: "virtual key required: missing", ans: answer{err: apiErr(fleet.ErrVirtualKeyRequired, "VKR")},
-			want: func(r fleet.Record) bool { return r.Key == "missing" && r.KeySource == fleet.KeySourceError }},
+			want: func(r ledger.Record) bool { return r.Key == "missing" && r.KeySource == fleet.KeySourceError }},
 		{name: "transient: first backoff 1m ±10%", ans: answer{err: apiErr(fleet.ErrTransient, "502")},
-			want: func(r fleet.Record) bool { return r.Failures == 1 && inRange(r.NotBefore, t0.Add(time.Minute)) }},
-		{name: "unknown error: transient, third backoff 4m", before: fleet.Record{Failures: 2},
+			want: func(r ledger.Record) bool { return r.Failures == 1 && inRange(r.NotBefore, t0.Add(time.Minute)) }},
+		{name: "unknown error: transient, third backoff 4m", before: ledger.Record{Failures: 2},
 			ans:  answer{err: errors.New("connection reset")},
-			want: func(r fleet.Record) bool { return r.Failures == 3 && inRange(r.NotBefore, t0.Add(4*time.Minute)) }},
+			want: func(r ledger.Record) bool { return r.Failures == 3 && inRange(r.NotBefore, t0.Add(4*time.Minute)) }},
 		{name: "canceled: only the read time", ans: answer{err: context.Canceled},
-			want: func(r fleet.Record) bool { return r.LastError == "" && r.Failures == 0 && r.LastReadAt.Equal(t0) }},
+			want: func(r ledger.Record) bool { return r.LastError == "" && r.Failures == 0 && r.LastReadAt.Equal(t0) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +108,7 @@ func inRange(got, want time.Time) bool {
 func TestSchedulerStoppedIsNeverRetried(t *testing.T) {
 	for _, kind := range []error{fleet.ErrBilling, fleet.ErrBadRequest} {
 		t.Run(kind.Error(), func(t *testing.T) {
-			store := fleet.NewMemoryStore(fleet.State{})
+			store := ledger.NewMemoryStore(ledger.State{})
 			api := newFakeAPI(store)
 			api.script("a", answer{err: apiErr(kind, "detail")})
 			s := newScheduler(testConfig(), store, api, target("a", "legacy"))
@@ -115,10 +116,10 @@ func TestSchedulerStoppedIsNeverRetried(t *testing.T) {
 			if next := s.Step(context.Background(), t0.Add(7*24*time.Hour)); !next.IsZero() {
 				t.Errorf("Step(a week later) = %v, want zero: nothing to do", next)
 			}
-			var na *fleet.NotAllowedError
+			var na *ledger.NotAllowedError
 			if _, err := s.ReadNow(context.Background(), "a", t0.Add(7*24*time.Hour)); !errors.As(err, &na) ||
 				!strings.Contains(na.Stopped, "detail") {
-				t.Errorf("ReadNow() error = %v, want *NotAllowedError stopped for the error's detail", err)
+				t.Errorf("ReadNow() error = %v, want *ledger.NotAllowedError stopped for the error's detail", err)
 			}
 			if got := len(api.ids()); got != 1 {
 				t.Errorf("calls = %d, want 1", got)
@@ -128,7 +129,7 @@ func TestSchedulerStoppedIsNeverRetried(t *testing.T) {
 }
 
 func TestSchedulerTransientBackoff(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	api.script("a", answer{err: fleet.ErrTransient})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
@@ -152,7 +153,7 @@ func TestSchedulerTransientBackoff(t *testing.T) {
 }
 
 func TestSchedulerAppRateLimit(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	limited := answer{err: apiErr(fleet.ErrAppRateLimited, "RATE_LIMIT:SMARTCAR_API")}
 	api.script("a", limited, answer{}, limited)
@@ -190,7 +191,7 @@ func TestSchedulerAppRateLimit(t *testing.T) {
 }
 
 func TestSchedulerAppRateLimitEmptiesTheBucket(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	api.script("a", answer{err: fleet.ErrAppRateLimited})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
@@ -201,7 +202,7 @@ func TestSchedulerAppRateLimitEmptiesTheBucket(t *testing.T) {
 }
 
 func TestSchedulerCredentialsRefused(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	api.script("a", answer{err: apiErr(fleet.ErrCredentials, "401")})
 	cfg := testConfig()

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"time"
 )
@@ -9,27 +10,27 @@ import (
 // ReadNow reads vehicle id at now, on demand (the `r` key, `fleetkey read`), whatever its badge: through the same
 // gate and the same bucket as automatic reads, without jitter, and with its time recorded in the store before the
 // request is sent. It returns this read's own values (the kept record, with the last good values, reaches
-// subscribers). A read the rules, NotBefore, the bucket or a pause refuse is a *NotAllowedError whose Next says
+// subscribers). A read the rules, NotBefore, the bucket or a pause refuse is a *ledger.NotAllowedError whose Next says
 // when to try again (its Stopped says why reads of the vehicle are stopped, if they are); a refused credential wraps
 // ErrCredentials. Nothing is sent then.
 //
 // The API's Prepare runs before the time is recorded; when it fails nothing is recorded or sent. A refused
 // credential or an unreachable API does not refuse ReadNow: its Prepare is the retry. An answer the store failed to
 // save is returned with the store's error (the vehicle is held until it is saved).
-func (s *Scheduler) ReadNow(ctx context.Context, id string, now time.Time) (Reading, error) {
+func (s *Scheduler) ReadNow(ctx context.Context, id string, now time.Time) (ledger.Reading, error) {
 	began := time.Now()
 	j, err := s.reserve(id, now)
 	if err != nil {
-		return Reading{}, err
+		return ledger.Reading{}, err
 	}
 	if err := s.prepare(ctx, []*job{j}, now); err != nil {
-		return Reading{}, fmt.Errorf("read %s: %w", id, err)
+		return ledger.Reading{}, fmt.Errorf("read %s: %w", id, err)
 	}
 	s.mu.Lock()
 	s.untroubled()
 	s.mu.Unlock()
 	if s.begin([]*job{j}, now); !j.granted {
-		return Reading{}, j.refusal
+		return ledger.Reading{}, j.refusal
 	}
 	j.began = began
 	return s.send(ctx, j, now)
@@ -47,7 +48,7 @@ func (s *Scheduler) reserve(id string, now time.Time) (*job, error) {
 	case len(e.pending) > 0:
 		return nil, fmt.Errorf("read %s: its last answer is not saved yet (%w): no read until it is", id, s.lastErr)
 	case s.pausedUntil.After(now):
-		return nil, &NotAllowedError{ID: id, Next: s.pausedUntil}
+		return nil, &ledger.NotAllowedError{ID: id, Next: s.pausedUntil}
 	}
 	rec := e.rec
 	if e.at == busy { // a read is starting or in flight: its time may not be in e.rec yet
@@ -57,10 +58,10 @@ func (s *Scheduler) reserve(id string, now time.Time) (*job, error) {
 		return nil, err
 	}
 	if e.at == busy { // only with an interval of zero
-		return nil, &NotAllowedError{ID: id, Next: now}
+		return nil, &ledger.NotAllowedError{ID: id, Next: now}
 	}
 	if !s.bucket.take(now) {
-		return nil, &NotAllowedError{ID: id, Next: s.bucket.nextToken(now)}
+		return nil, &ledger.NotAllowedError{ID: id, Next: s.bucket.nextToken(now)}
 	}
 	s.unplace(e)
 	return s.hold(e, now), nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -16,28 +17,30 @@ import (
 // legacy; the scheduler learns the rest from the reads.
 var simKinds = []string{"legacy", "installed", "keyless", "unknown"}
 
-// simStore is a Store for long simulations. Update hands fn the live map, not a copy, and merges fn's records one by
-// one, so an update costs O(records changed) instead of O(fleet) as MemoryStore's does: a week of 1 000 vehicles
+// simStore is a ledger.Store for long simulations. Update hands fn the live map, not a copy, and merges fn's records one by
+// one, so an update costs O(records changed) instead of O(fleet) as ledger.MemoryStore's does: a week of 1 000 vehicles
 // makes some 1.2 million updates. The scheduler's fn only reads the map. Not safe for concurrent use: the
 // simulations run Inline.
 type simStore struct {
 	mu sync.Mutex
-	st fleet.State
+	st ledger.State
 }
 
-func newSimStore() *simStore { return &simStore{st: fleet.State{Vehicles: map[string]fleet.Record{}}} }
+func newSimStore() *simStore {
+	return &simStore{st: ledger.State{Vehicles: map[string]ledger.Record{}}}
+}
 
-func (m *simStore) Load() (fleet.State, error) {
+func (m *simStore) Load() (ledger.State, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.st.Merge(fleet.State{}), nil
+	return m.st.Merge(ledger.State{}), nil
 }
 
-func (m *simStore) Update(fn func(fleet.State) fleet.State) (fleet.State, error) {
+func (m *simStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id, r := range fn(m.st).Vehicles {
-		m.st.Vehicles[id] = fleet.MergeRecord(m.st.Vehicles[id], r)
+		m.st.Vehicles[id] = m.st.Vehicles[id].Merge(r)
 	}
 	return m.st, nil
 }
@@ -95,11 +98,11 @@ func (a *simAPI) Vehicles(context.Context) ([]fleet.RemoteVehicle, error) { retu
 
 func (a *simAPI) Prepare(context.Context) error { return nil }
 
-func (a *simAPI) Read(_ context.Context, v fleet.RemoteVehicle) (fleet.Reading, error) {
+func (a *simAPI) Read(_ context.Context, v fleet.RemoteVehicle) (ledger.Reading, error) {
 	now := *a.now
 	if !a.bucket.take(now) {
 		a.rejections++
-		return fleet.Reading{}, fmt.Errorf("%w: 429 SMARTCAR_API", fleet.ErrAppRateLimited)
+		return ledger.Reading{}, fmt.Errorf("%w: 429 SMARTCAR_API", fleet.ErrAppRateLimited)
 	}
 	if a.store.lastRead(v.ID).Before(now) { // the time recorded before the send must not precede it
 		a.unrecorded++
@@ -123,17 +126,17 @@ func (a *simAPI) Read(_ context.Context, v fleet.RemoteVehicle) (fleet.Reading, 
 }
 
 // simReading is what a vehicle of a kind answers: its key signal as that kind reports it.
-func simReading(kind, id string, now time.Time) fleet.Reading {
-	r := fleet.Reading{At: now, Battery: fleet.Value[float64]{Status: fleet.StatusOK, V: 50, UpdatedAt: now},
-		VIN: fleet.Value[string]{Status: fleet.StatusOK, V: "VIN-" + id}}
+func simReading(kind, id string, now time.Time) ledger.Reading {
+	r := ledger.Reading{At: now, Battery: ledger.Value[float64]{Status: ledger.StatusOK, V: 50, UpdatedAt: now},
+		VIN: ledger.Value[string]{Status: ledger.StatusOK, V: "VIN-" + id}}
 	switch kind {
 	case "installed":
-		r.KeyPaired = fleet.Value[bool]{Status: fleet.StatusOK, V: true}
+		r.KeyPaired = ledger.Value[bool]{Status: ledger.StatusOK, V: true}
 	case "keyless":
-		r.KeyPaired = fleet.Value[bool]{Status: fleet.StatusOK, V: false}
+		r.KeyPaired = ledger.Value[bool]{Status: ledger.StatusOK, V: false}
 		r.KeyMissing = len(id)%2 == 0 // half say so by VIRTUAL_KEY_REQUIRED too
 	case "unknown":
-		r.KeyPaired = fleet.Value[bool]{Status: fleet.StatusUnavailable}
+		r.KeyPaired = ledger.Value[bool]{Status: ledger.StatusUnavailable}
 	}
 	return r
 }

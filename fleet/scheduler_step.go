@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"time"
 )
@@ -101,7 +102,7 @@ func (s *Scheduler) release(e *entry, now time.Time) {
 // stored record: a read is sent only once its time is on disk, so a crash after sending cannot allow a second one.
 // Jobs the store refuses (another console read first, reads stopped) or cannot record give their token back.
 func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
-	st, err := s.store.Update(func(st State) State { return s.grant(st, jobs, now) })
+	st, err := s.store.Update(func(st ledger.State) ledger.State { return s.grant(st, jobs, now) })
 	s.mu.Lock()
 	var updates []Update
 	for _, j := range jobs {
@@ -135,14 +136,14 @@ func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
 
 // grant re-checks each job's gate against the stored state st, marks the job granted or refused, and returns the
 // records of the granted ones with their read time set. It runs under the store's lock.
-func (s *Scheduler) grant(st State, jobs []*job, now time.Time) State {
-	out := State{Vehicles: make(map[string]Record, len(jobs))}
+func (s *Scheduler) grant(st ledger.State, jobs []*job, now time.Time) ledger.State {
+	out := ledger.State{Vehicles: make(map[string]ledger.Record, len(jobs))}
 	for _, j := range jobs {
 		rec := st.Vehicles[j.id()]
 		j.granted, j.refusal = false, s.refusal(j.t.Vehicle, rec, now)
 		if j.refusal == nil {
 			rec.ReservedAt = now.Add(sendWindow)
-			out.Vehicles[j.id()] = rec.touch(now)
+			out.Vehicles[j.id()] = rec.Touch(now)
 			j.granted = true
 		}
 	}
@@ -150,9 +151,9 @@ func (s *Scheduler) grant(st State, jobs []*job, now time.Time) State {
 }
 
 // refusal returns why the gate refuses vehicle v with record rec at now, or nil when it lets the read through.
-func (s *Scheduler) refusal(v Vehicle, rec Record, now time.Time) error {
+func (s *Scheduler) refusal(v Vehicle, rec ledger.Record, now time.Time) error {
 	if at, ok := s.opensAt(v, rec, now); !ok || now.Before(at) {
-		return &NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
+		return &ledger.NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
 	}
 	return nil
 }
@@ -174,7 +175,7 @@ func (s *Scheduler) launch(ctx context.Context, j *job, now time.Time) {
 // send sends a granted job's read, taken at now, and records its outcome. The read must start sending within
 // sendWindow of the job's beginning. Its outcome is dated when it came, measured from that beginning, so the date is
 // never earlier than the send. It returns the read's error joined with the store's when the outcome is not saved.
-func (s *Scheduler) send(ctx context.Context, j *job, now time.Time) (Reading, error) {
+func (s *Scheduler) send(ctx context.Context, j *job, now time.Time) (ledger.Reading, error) {
 	if j.began.IsZero() {
 		j.began = time.Now()
 	}

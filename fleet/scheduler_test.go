@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 func TestSchedulerRecordsBeforeSend(t *testing.T) {
@@ -25,7 +26,7 @@ func TestSchedulerRecordsBeforeSend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := stateFile(t, fleet.State{})
+			store := stateFile(t, ledger.State{})
 			api := newFakeAPI(store)
 			s := newScheduler(testConfig(), store, api, target("a", "legacy"))
 			if err := tt.read(s); err != nil {
@@ -43,7 +44,7 @@ func TestSchedulerRecordsBeforeSend(t *testing.T) {
 // TestSchedulerCrashAfterRecord takes the state file as it is on disk while a read is in flight (what a crash
 // leaves), starts a new scheduler on it, and checks that it sends nothing inside the window.
 func TestSchedulerCrashAfterRecord(t *testing.T) {
-	store := stateFile(t, fleet.State{})
+	store := stateFile(t, ledger.State{})
 	api := newFakeAPI(store)
 	api.hold = true
 	cfg := testConfig()
@@ -62,7 +63,7 @@ func TestSchedulerCrashAfterRecord(t *testing.T) {
 	if err := os.WriteFile(path, crashed, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	restarted := fleet.OpenStateFile(path)
+	restarted := ledger.OpenStateFile(path)
 	api2 := newFakeAPI(restarted)
 	s2 := newScheduler(testConfig(), restarted, api2, target("a", "legacy"))
 	// The crash left a reservation: a read counted at the latest moment it could have been sent.
@@ -71,9 +72,9 @@ func TestSchedulerCrashAfterRecord(t *testing.T) {
 		if next := s2.Step(context.Background(), now); !next.Equal(opens) {
 			t.Errorf("Step(%v) after the crash = %v, want %v", now, next, opens)
 		}
-		var na *fleet.NotAllowedError
+		var na *ledger.NotAllowedError
 		if _, err := s2.ReadNow(context.Background(), "a", now); !errors.As(err, &na) || !na.Next.Equal(opens) {
-			t.Errorf("ReadNow(%v) after the crash error = %v, want *NotAllowedError next %v", now, err, opens)
+			t.Errorf("ReadNow(%v) after the crash error = %v, want *ledger.NotAllowedError next %v", now, err, opens)
 		}
 	}
 	if got := api2.ids(); len(got) != 0 {
@@ -89,40 +90,40 @@ func TestSchedulerGate(t *testing.T) {
 	tests := []struct {
 		name     string
 		target   fleet.Target
-		rec      fleet.Record
+		rec      ledger.Record
 		now      time.Time
 		wantRead bool
-		wantNext time.Time // of the *NotAllowedError when refused
+		wantNext time.Time // of the *ledger.NotAllowedError when refused
 		stopped  bool      // refused as stopped
 	}{
 		{name: "never read", target: target("v", "unknown"), now: t0, wantRead: true},
-		{name: "legacy at the boundary", target: target("v", "legacy"), rec: fleet.Record{LastReadAt: t0},
+		{name: "legacy at the boundary", target: target("v", "legacy"), rec: ledger.Record{LastReadAt: t0},
 			now: t0.Add(5 * time.Minute), wantRead: true},
-		{name: "legacy 1ns before", target: target("v", "legacy"), rec: fleet.Record{LastReadAt: t0},
+		{name: "legacy 1ns before", target: target("v", "legacy"), rec: ledger.Record{LastReadAt: t0},
 			now: t0.Add(5*time.Minute - 1), wantNext: t0.Add(5 * time.Minute)},
-		{name: "config key installed", target: target("v", "installed"), rec: fleet.Record{LastReadAt: t0},
+		{name: "config key installed", target: target("v", "installed"), rec: ledger.Record{LastReadAt: t0},
 			now: t0.Add(30 * time.Minute), wantRead: true},
 		{name: "learned key installed", target: target("v", "unknown"),
-			rec: fleet.Record{LastReadAt: t0, Key: "installed"}, now: t0.Add(30 * time.Minute), wantRead: true},
+			rec: ledger.Record{LastReadAt: t0, Key: "installed"}, now: t0.Add(30 * time.Minute), wantRead: true},
 		{name: "config key beats learned", target: target("v", "keyless"),
-			rec: fleet.Record{LastReadAt: t0, Key: "installed"}, now: t0.Add(30 * time.Minute),
+			rec: ledger.Record{LastReadAt: t0, Key: "installed"}, now: t0.Add(30 * time.Minute),
 			wantNext: t0.Add(8 * time.Hour)},
-		{name: "unknown is budgeted keyless", target: target("v", "unknown"), rec: fleet.Record{LastReadAt: t0},
+		{name: "unknown is budgeted keyless", target: target("v", "unknown"), rec: ledger.Record{LastReadAt: t0},
 			now: t0.Add(time.Hour), wantNext: t0.Add(8 * time.Hour)},
 		{name: "not before", target: target("v", "legacy"),
-			rec: fleet.Record{LastReadAt: t0, NotBefore: t0.Add(time.Hour)}, now: t0.Add(30 * time.Minute),
+			rec: ledger.Record{LastReadAt: t0, NotBefore: t0.Add(time.Hour)}, now: t0.Add(30 * time.Minute),
 			wantNext: t0.Add(time.Hour)},
 		{name: "at not before", target: target("v", "legacy"),
-			rec: fleet.Record{LastReadAt: t0, NotBefore: t0.Add(time.Hour)}, now: t0.Add(time.Hour), wantRead: true},
-		{name: "stopped", target: target("v", "legacy"), rec: fleet.Record{Stopped: "billing"}, now: t0,
+			rec: ledger.Record{LastReadAt: t0, NotBefore: t0.Add(time.Hour)}, now: t0.Add(time.Hour), wantRead: true},
+		{name: "stopped", target: target("v", "legacy"), rec: ledger.Record{Stopped: "billing"}, now: t0,
 			stopped: true},
-		{name: "clock skew", target: target("v", "legacy"), rec: fleet.Record{LastReadAt: t0.Add(time.Hour)},
+		{name: "clock skew", target: target("v", "legacy"), rec: ledger.Record{LastReadAt: t0.Add(time.Hour)},
 			now: t0, wantNext: t0.Add(5 * time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, how := range []string{"Step", "ReadNow"} {
-				store := fleet.NewMemoryStore(records(map[string]fleet.Record{"v": tt.rec}))
+				store := ledger.NewMemoryStore(records(map[string]ledger.Record{"v": tt.rec}))
 				api := newFakeAPI(store)
 				s := newScheduler(testConfig(), store, api, tt.target)
 				var err error
@@ -146,19 +147,19 @@ func checkRefusal(t *testing.T, how string, err error, read, stopped bool, next 
 	if how != "ReadNow" {
 		return
 	}
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	switch {
 	case read && err != nil:
 		t.Errorf("ReadNow() error = %v, want nil", err)
 	case stopped && (!errors.As(err, &na) || na.Stopped == ""):
-		t.Errorf("ReadNow() error = %v, want *NotAllowedError with Stopped", err)
+		t.Errorf("ReadNow() error = %v, want *ledger.NotAllowedError with Stopped", err)
 	case !read && !stopped && (!errors.As(err, &na) || !na.Next.Equal(next)):
-		t.Errorf("ReadNow() error = %v, want *NotAllowedError next %v", err, next)
+		t.Errorf("ReadNow() error = %v, want *ledger.NotAllowedError next %v", err, next)
 	}
 }
 
 func TestSchedulerAsleepLegacyIsNeverRead(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	tg := target("a", "legacy")
 	tg.Vehicle.Asleep = true
@@ -166,9 +167,9 @@ func TestSchedulerAsleepLegacyIsNeverRead(t *testing.T) {
 	if next := s.Step(context.Background(), t0); !next.IsZero() {
 		t.Errorf("Step() = %v, want zero (nothing to do)", next)
 	}
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	if _, err := s.ReadNow(context.Background(), "a", t0); !errors.As(err, &na) || !na.Next.IsZero() {
-		t.Errorf("ReadNow(asleep legacy) error = %v, want *NotAllowedError with no next", err)
+		t.Errorf("ReadNow(asleep legacy) error = %v, want *ledger.NotAllowedError with no next", err)
 	}
 	if got := api.ids(); len(got) != 0 {
 		t.Errorf("calls = %v, want none", got)
@@ -178,20 +179,20 @@ func TestSchedulerAsleepLegacyIsNeverRead(t *testing.T) {
 // TestSchedulerRechecksTheStore has another console read the vehicle after the scheduler loaded its targets: the
 // scheduler's copy says the gate is open, the store says it is not, and the store wins.
 func TestSchedulerRechecksTheStore(t *testing.T) {
-	store := stateFile(t, fleet.State{})
+	store := stateFile(t, ledger.State{})
 	api := newFakeAPI(store)
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
 	updates, cancel := s.Subscribe()
 	defer cancel()
-	if _, err := fleet.RecordRead(fleet.OpenStateFile(store.Path()), "a", t0); err != nil {
+	if _, err := ledger.RecordRead(ledger.OpenStateFile(store.Path()), "a", t0); err != nil {
 		t.Fatal(err)
 	}
 	if next := s.Step(context.Background(), t0.Add(time.Minute)); !next.Equal(t0.Add(5 * time.Minute)) {
 		t.Errorf("Step() = %v, want %v (the other console's read + 5m)", next, t0.Add(5*time.Minute))
 	}
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	if _, err := s.ReadNow(context.Background(), "a", t0.Add(2*time.Minute)); !errors.As(err, &na) {
-		t.Errorf("ReadNow() error = %v, want *NotAllowedError", err)
+		t.Errorf("ReadNow() error = %v, want *ledger.NotAllowedError", err)
 	}
 	if got := api.ids(); len(got) != 0 {
 		t.Errorf("calls = %v, want none", got)
@@ -211,7 +212,7 @@ func TestSchedulerRechecksTheStore(t *testing.T) {
 }
 
 func TestSchedulerSetTargets(t *testing.T) {
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"), target("b", "legacy"))
 	s.Step(context.Background(), t0)
@@ -233,20 +234,20 @@ func TestSchedulerStoreFailure(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store := fleet.OpenStateFile(path)
-	api := newFakeAPI(fleet.NewMemoryStore(fleet.State{}))
+	store := ledger.OpenStateFile(path)
+	api := newFakeAPI(ledger.NewMemoryStore(ledger.State{}))
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
 	next := s.Step(context.Background(), t0)
-	var ce *fleet.CorruptStateError
+	var ce *ledger.CorruptStateError
 	if st := s.Status(t0); !errors.As(st.Err, &ce) || !st.PausedUntil.Equal(t0.Add(time.Minute)) {
-		t.Errorf("Status() err, paused until = %v, %v; want *CorruptStateError, %v", st.Err, st.PausedUntil,
+		t.Errorf("Status() err, paused until = %v, %v; want *ledger.CorruptStateError, %v", st.Err, st.PausedUntil,
 			t0.Add(time.Minute))
 	}
 	if !next.Equal(t0.Add(time.Minute)) {
 		t.Errorf("Step() = %v, want %v", next, t0.Add(time.Minute))
 	}
 	if _, err := s.ReadNow(context.Background(), "a", t0.Add(time.Minute)); !errors.As(err, &ce) {
-		t.Errorf("ReadNow() error = %v, want *CorruptStateError", err)
+		t.Errorf("ReadNow() error = %v, want *ledger.CorruptStateError", err)
 	}
 	if got := api.ids(); len(got) != 0 {
 		t.Errorf("calls = %v, want none: a read whose time cannot be recorded is not sent", got)

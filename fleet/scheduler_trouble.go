@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"time"
 )
@@ -111,8 +112,8 @@ func (s *Scheduler) flush(now time.Time) {
 		held[id] = e.pending
 	}
 	s.mu.Unlock()
-	st, err := s.store.Update(func(st State) State {
-		out := State{Vehicles: make(map[string]Record, len(held))}
+	st, err := s.store.Update(func(st ledger.State) ledger.State {
+		out := ledger.State{Vehicles: make(map[string]ledger.Record, len(held))}
 		for id, os := range held {
 			rec := st.Vehicles[id]
 			for _, o := range os {
@@ -140,7 +141,7 @@ func (s *Scheduler) flush(now time.Time) {
 
 // saved ends the hold of the vehicles whose outcomes were saved into st and returns their news. The caller holds
 // s.mu.
-func (s *Scheduler) saved(held map[string][]outcome, st State, now time.Time) []Update {
+func (s *Scheduler) saved(held map[string][]outcome, st ledger.State, now time.Time) []Update {
 	var updates []Update
 	defer func() {
 		for i := range updates {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // A state_file that is a symlink stays one, and two configs naming the link and its target share one lock and one
@@ -22,7 +23,7 @@ func TestStateFileSymlink(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !dangling {
-				if _, err := fleet.OpenStateFile(target).Update(func(st fleet.State) fleet.State { return st }); err != nil {
+				if _, err := ledger.OpenStateFile(target).Update(func(st ledger.State) ledger.State { return st }); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -30,7 +31,7 @@ func TestStateFileSymlink(t *testing.T) {
 			if err := os.Symlink(filepath.Join("real", "state.json"), link); err != nil {
 				t.Fatal(err)
 			}
-			viaLink, viaTarget := fleet.OpenStateFile(link), fleet.OpenStateFile(target)
+			viaLink, viaTarget := ledger.OpenStateFile(link), ledger.OpenStateFile(target)
 			if viaLink.Path() != viaTarget.Path() {
 				t.Fatalf("Path() = %s via the link, %s via the target; want one file", viaLink.Path(), viaTarget.Path())
 			}
@@ -40,20 +41,20 @@ func TestStateFileSymlink(t *testing.T) {
 			}
 			api2 := newFakeAPI(viaTarget)
 			s2 := newScheduler(testConfig(), viaTarget, api2, target1("k"))
-			var na *fleet.NotAllowedError
+			var na *ledger.NotAllowedError
 			if _, err := s2.ReadNow(context.Background(), "k", t0.Add(1)); !errors.As(err, &na) || len(api2.ids()) != 0 {
 				t.Errorf("ReadNow() via the target after a read via the link = %v, want refused, nothing sent", err)
 			}
 			if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 				t.Errorf("the state_file link after a write: %v, %v; want it still a symlink", fi, err)
 			}
-			release, err := fleet.ClaimOwner(link)
+			release, err := ledger.ClaimOwner(link)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer release()
-			var owned *fleet.OwnedError
-			if _, err := fleet.ClaimOwner(target); !errors.As(err, &owned) {
+			var owned *ledger.OwnedError
+			if _, err := ledger.ClaimOwner(target); !errors.As(err, &owned) {
 				t.Errorf("ClaimOwner(target) while the link's owner runs = %v, want *OwnedError", err)
 			}
 		})

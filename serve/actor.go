@@ -8,6 +8,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/connect"
+	"fleetkey/fleet/ledger"
 	"fleetkey/ui"
 )
 
@@ -84,7 +85,7 @@ func (a actor) record(now time.Time, action, vehicle, result string) error {
 // outcome is an action's result as the audit says it: "ok", "refused: …" for a read the rules did not allow, or the
 // error.
 func outcome(err error) string {
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	switch {
 	case err == nil:
 		return "ok"

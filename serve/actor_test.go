@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar/fakeserver"
 )
 
@@ -47,10 +48,10 @@ func TestOutcome(t *testing.T) {
 		want string
 	}{
 		{name: "ok", err: nil, want: "ok"},
-		{name: "budget", err: &fleet.NotAllowedError{ID: "v", Next: next}, want: "refused: next read allowed at 2026-11-27T16:00:00Z"},
-		{name: "joined", err: errors.Join(&fleet.NotAllowedError{ID: "v", Next: next}), want: "refused: next read allowed at 2026-11-27T16:00:00Z"},
-		{name: "asleep", err: &fleet.NotAllowedError{ID: "v"}, want: "refused: asleep, no read until it wakes"},
-		{name: "stopped", err: &fleet.NotAllowedError{ID: "v", Stopped: "connection revoked"}, want: "refused: reads stopped: connection revoked"},
+		{name: "budget", err: &ledger.NotAllowedError{ID: "v", Next: next}, want: "refused: next read allowed at 2026-11-27T16:00:00Z"},
+		{name: "joined", err: errors.Join(&ledger.NotAllowedError{ID: "v", Next: next}), want: "refused: next read allowed at 2026-11-27T16:00:00Z"},
+		{name: "asleep", err: &ledger.NotAllowedError{ID: "v"}, want: "refused: asleep, no read until it wakes"},
+		{name: "stopped", err: &ledger.NotAllowedError{ID: "v", Stopped: "connection revoked"}, want: "refused: reads stopped: connection revoked"},
 		{name: "other", err: errors.New("signals: 502 bad gateway"), want: "signals: 502 bad gateway"},
 	}
 	for _, tt := range tests {
@@ -78,7 +79,7 @@ func TestActorAuditsEveryRead(t *testing.T) {
 		t.Fatalf("first read: %v", err)
 	}
 	_, err = a.Read(context.Background(), "v-van", now.Add(time.Minute))
-	if !errors.Is(err, fleet.ErrNotAllowed) {
+	if !errors.Is(err, ledger.ErrNotAllowed) {
 		t.Fatalf("second read = %v, want ErrNotAllowed", err)
 	}
 	got := readAudit(t, path)

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"io"
 	"os"
@@ -155,7 +155,7 @@ func decodeAuditLine(line []byte) (AuditEntry, error) {
 
 // DefaultAuditPath returns the default audit log: audit.jsonl in DefaultStateDir.
 func DefaultAuditPath() (string, error) {
-	dir, err := fleet.DefaultStateDir()
+	dir, err := ledger.DefaultStateDir()
 	if err != nil {
 		return "", err
 	}

@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -122,7 +123,7 @@ func configFleet() *fleet.Fleet {
 		{ID: "v-van", Name: "Depot van", Make: "Tesla", Model: "Model Y", Year: 2023, Key: policy.KeyPaired},
 		{ID: "v-shuttle", Name: "Night shuttle", Make: "Tesla", Model: "Model S", Year: 2016},
 	}}
-	return fleet.New(cfg, fleet.NewMemoryStore(fleet.State{}))
+	return fleet.New(cfg, ledger.NewMemoryStore(ledger.State{}))
 }
 
 // sshUser is the user name clients give; the server ignores it.

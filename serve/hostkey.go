@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
-	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"io/fs"
 	"os"
@@ -111,7 +111,7 @@ func checkFingerprint(keyPath, fp string) error {
 
 // DefaultHostKeyPath returns the default host key file: ssh_host_ed25519 in DefaultStateDir.
 func DefaultHostKeyPath() (string, error) {
-	dir, err := fleet.DefaultStateDir()
+	dir, err := ledger.DefaultStateDir()
 	if err != nil {
 		return "", err
 	}

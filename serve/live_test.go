@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -26,7 +27,7 @@ func liveFleet(t *testing.T, cars ...fakeserver.Car) (*fleet.Fleet, *fakeserver.
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := fleet.NewMemoryStore(fleet.State{})
+	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", time.Now)
 	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Jitter: -1}, store, api)
 	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}},

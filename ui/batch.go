@@ -8,7 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -44,7 +44,7 @@ func (b batch) active() bool { return len(b.ids) > 0 }
 
 // count takes in the outcome of the read in flight.
 func (b *batch) count(msg readDoneMsg, now time.Time) {
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	switch {
 	case errors.As(msg.err, &na):
 		b.refused++

@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -69,19 +70,19 @@ func (s state) label() string {
 func stateOf(e fleet.Entry, unsaved bool, now time.Time) state {
 	c := e.Condition(now)
 	switch {
-	case c == fleet.BillingStopped:
+	case c == ledger.BillingStopped:
 		return stateBilling
-	case c == fleet.Rejected:
+	case c == ledger.Rejected:
 		return stateRejected
 	case unsaved:
 		return stateUnsaved
 	}
 	switch c {
-	case fleet.Asleep:
+	case ledger.Asleep:
 		return stateAsleep
-	case fleet.RateLimited:
+	case ledger.RateLimited:
 		return stateLimited
-	case fleet.Failing:
+	case ledger.Failing:
 		return stateFailing
 	}
 	return stateOK
@@ -137,7 +138,7 @@ func (m *Model) stateTellsError(r *row) bool {
 }
 
 // asleepByError says the sleep was learned from a 409 that no good read has followed.
-func asleepByError(rec fleet.Record) bool {
+func asleepByError(rec ledger.Record) bool {
 	return rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.Reading == nil || rec.Reading.At.Before(rec.LastErrorAt))
 }
 

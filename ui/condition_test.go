@@ -8,32 +8,33 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 )
 
 // conditionEntries is the test fleet with a vehicle in each condition the API can put it in, and one as it was.
 func conditionEntries() []fleet.Entry {
 	entries := testEntries()
 	at := func(d time.Duration) time.Time { return testNow.Add(d) }
-	set := func(i int, rec fleet.Record) {
+	set := func(i int, rec ledger.Record) {
 		rec.LastReadAt = entries[i].LastRead
 		entries[i].Record = rec
 	}
 	// Depot 3 (keyless): a 430 stopped its reads two hours ago.
-	set(0, fleet.Record{Stopped: "smartcar 430 BILLING:VEHICLE_LIMIT", LastError: "smartcar 430 BILLING:VEHICLE_LIMIT",
+	set(0, ledger.Record{Stopped: "smartcar 430 BILLING:VEHICLE_LIMIT", LastError: "smartcar 430 BILLING:VEHICLE_LIMIT",
 		ErrorKind: "billing", LastErrorAt: at(-2 * time.Hour)})
 	// Exec shuttle (key-installed, read 12m ago, due in 18m): a 429 for this vehicle holds it 25 minutes more.
-	set(1, fleet.Record{NotBefore: at(25 * time.Minute), LastError: "smartcar 429 RATE_LIMIT:VEHICLE",
+	set(1, ledger.Record{NotBefore: at(25 * time.Minute), LastError: "smartcar 429 RATE_LIMIT:VEHICLE",
 		ErrorKind: "rate-limited", LastErrorAt: at(-3 * time.Minute)})
 	// Airport runner (legacy): three 502s in a row; it backs off.
-	set(2, fleet.Record{NotBefore: at(4 * time.Minute), Failures: 3, LastError: "smartcar 502 UPSTREAM:NO_RESPONSE",
+	set(2, ledger.Record{NotBefore: at(4 * time.Minute), Failures: 3, LastError: "smartcar 502 UPSTREAM:NO_RESPONSE",
 		ErrorKind: "failing", LastErrorAt: at(-time.Minute)})
 	// Night courier (legacy, asleep in the config) stays as it is.
 	// Spare Y (unknown): answered 409 ASLEEP five minutes ago.
 	entries[4].LastRead = at(-5 * time.Minute)
-	set(4, fleet.Record{Asleep: true, AsleepAt: at(-5 * time.Minute), LastError: "smartcar 409 VEHICLE_STATE:ASLEEP",
+	set(4, ledger.Record{Asleep: true, AsleepAt: at(-5 * time.Minute), LastError: "smartcar 409 VEHICLE_STATE:ASLEEP",
 		ErrorKind: "asleep", LastErrorAt: at(-5 * time.Minute)})
 	// Yard 2 pickup (key-installed): the API rejected the request; reads stopped for a bug report.
-	set(5, fleet.Record{Stopped: "bug report: smartcar 400 VALIDATION:PARAMETER",
+	set(5, ledger.Record{Stopped: "bug report: smartcar 400 VALIDATION:PARAMETER",
 		LastError: "smartcar 400 VALIDATION:PARAMETER", ErrorKind: "rejected", LastErrorAt: at(-30 * time.Minute)})
 	return entries
 }
@@ -194,8 +195,8 @@ func TestReadRefusedWhenStopped(t *testing.T) {
 func TestErrorLineKeptWhenStateIsOther(t *testing.T) {
 	entries := conditionEntries()
 	read := testNow.Add(-time.Hour)
-	entries[4].Record = fleet.Record{LastReadAt: read, Asleep: true, AsleepAt: read,
-		Reading:   &fleet.Reading{At: read},
+	entries[4].Record = ledger.Record{LastReadAt: read, Asleep: true, AsleepAt: read,
+		Reading:   &ledger.Reading{At: read},
 		LastError: "smartcar 400 CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED", LastErrorAt: testNow.Add(-time.Minute)}
 	m := newTestModel(t, 120, 40, Options{Entries: entries})
 	m = filterTo(t, m, "spare")

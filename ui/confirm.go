@@ -9,7 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -128,7 +128,7 @@ func refusal(id string, at time.Time, ok bool, now time.Time) string {
 }
 
 // refusalOf is the status of a read the fleet's gate refused.
-func refusalOf(na *fleet.NotAllowedError, now time.Time) string {
+func refusalOf(na *ledger.NotAllowedError, now time.Time) string {
 	if na.Stopped != "" {
 		return fmt.Sprintf("%s: reads stopped: %s", Clean(na.ID), Clean(na.Stopped))
 	}
@@ -144,7 +144,7 @@ func (m *Model) readDone(msg readDoneMsg) tea.Cmd {
 		m.batch.count(msg, m.now)
 		return m.nextInBatch()
 	}
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	switch {
 	case errors.As(msg.err, &na):
 		m.status = m.news(refusalOf(na, m.now), true)

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -97,7 +98,7 @@ func unknownFleet() []fleet.Entry {
 // TestReadUnknownBatch: R asks once for every unknown vehicle whose read is allowed now, then reads them one after
 // another through the Reader; a refusal of one is reported and the rest go on; the status line shows the progress.
 func TestReadUnknownBatch(t *testing.T) {
-	spy := &spyReader{err: map[string]error{"u1": &fleet.NotAllowedError{ID: "u1", Next: testNow.Add(7 * time.Hour)}}}
+	spy := &spyReader{err: map[string]error{"u1": &ledger.NotAllowedError{ID: "u1", Next: testNow.Add(7 * time.Hour)}}}
 	ch := make(chan fleet.Change, 1)
 	m := newTestModel(t, 140, 30, Options{Entries: unknownFleet(), Reader: spy, Changes: ch})
 	mustContain(t, screen(m), "R read unknowns")

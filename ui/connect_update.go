@@ -10,6 +10,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/connect"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -132,7 +133,7 @@ func (m *Model) confirmed(msg confirmedMsg) {
 
 // outcomeOf says what the confirmed read taught, and when the next check is allowed if the key is still missing.
 func (m *Model) outcomeOf(e fleet.Entry, err error) string {
-	var na *fleet.NotAllowedError
+	var na *ledger.NotAllowedError
 	switch {
 	case errors.As(err, &na):
 		return "not read: " + Clean(na.Error())

@@ -1,11 +1,10 @@
 package ui
 
 import (
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"strings"
 	"time"
-
-	"fleetkey/fleet"
 )
 
 // dataLines shows what the last reads told of the vehicle: each value with its age (from the vehicle's own update
@@ -30,21 +29,21 @@ func (m *Model) dataLines(r *row, w int) []string {
 	return lines
 }
 
-func (m *Model) readingLines(rd *fleet.Reading) []string {
+func (m *Model) readingLines(rd *ledger.Reading) []string {
 	stale := ""
 	if m.isStale(rd) {
 		stale = m.styles.warn.Render(" (stale: the last read failed)")
 	}
 	lines := []string{m.styles.key.Render("Data") + " read " + age(rd.At, m.now) + stale}
 	var needKey []string // signals refused for want of the virtual key: one line for all of them
-	add := func(label, code, text string, status fleet.Status, updated time.Time, errText string) {
+	add := func(label, code, text string, status ledger.Status, updated time.Time, errText string) {
 		switch {
 		case status == "":
 			return
-		case status != fleet.StatusOK && strings.HasSuffix(errText, ":VIRTUAL_KEY_REQUIRED"):
+		case status != ledger.StatusOK && strings.HasSuffix(errText, ":VIRTUAL_KEY_REQUIRED"):
 			needKey = append(needKey, strings.ToLower(label))
 			return
-		case status != fleet.StatusOK:
+		case status != ledger.StatusOK:
 			lines = append(lines, m.fact(label, m.styles.dim.Render(strings.ToLower(string(status))+" "+Clean(errText))))
 			return
 		}
@@ -69,7 +68,7 @@ func (m *Model) readingLines(rd *fleet.Reading) []string {
 }
 
 // isStale says the data shown is older than the last attempt: a later read failed.
-func (m *Model) isStale(rd *fleet.Reading) bool {
+func (m *Model) isStale(rd *ledger.Reading) bool {
 	return m.list.selectedRecord().LastErrorAt.After(rd.At)
 }
 
@@ -92,7 +91,7 @@ func yesNo(v bool, yes, no string) string {
 	return no
 }
 
-func where(l fleet.Location) string {
+func where(l ledger.Location) string {
 	s := fmt.Sprintf("%.5f, %.5f", l.Lat, l.Lon)
 	if l.Kind != "" {
 		s += " (" + strings.ToLower(strings.ReplaceAll(l.Kind, "_", " ")) + ")"

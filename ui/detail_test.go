@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -137,13 +137,13 @@ func TestDetailLiveData(t *testing.T) {
 	at := testNow.Add(-20 * time.Minute)
 	e := &entries[4] // Spare Y: the read learned that its key is missing
 	e.Badge = policy.Keyless
-	e.Record = fleet.Record{
+	e.Record = ledger.Record{
 		Key: "missing", KeyAt: at, KeySource: "connectivitystatus-isdigitalkeypaired",
 		VIN: e.VIN, VINAt: at,
-		Reading: &fleet.Reading{At: at,
-			Battery:  fleet.Value[float64]{Status: fleet.StatusOK, V: 61, Unit: "percent", UpdatedAt: at.Add(-time.Minute)},
-			Range:    fleet.Value[float64]{Status: fleet.StatusOK, V: 310, Unit: "kilometers", UpdatedAt: at.Add(-3 * time.Hour)},
-			Location: fleet.Value[fleet.Location]{Status: fleet.StatusError, Err: "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"},
+		Reading: &ledger.Reading{At: at,
+			Battery:  ledger.Value[float64]{Status: ledger.StatusOK, V: 61, Unit: "percent", UpdatedAt: at.Add(-time.Minute)},
+			Range:    ledger.Value[float64]{Status: ledger.StatusOK, V: 310, Unit: "kilometers", UpdatedAt: at.Add(-3 * time.Hour)},
+			Location: ledger.Value[ledger.Location]{Status: ledger.StatusError, Err: "CONNECTED_SERVICES_ACCOUNT:VIRTUAL_KEY_REQUIRED"},
 			Failures: map[string]string{"tractionbattery-range": "UPSTREAM:NO_RESPONSE"},
 		},
 		LastError: "smartcar 502 UPSTREAM:NO_RESPONSE", LastErrorAt: testNow.Add(-time.Minute),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -153,10 +154,10 @@ func (l *list) visible() []int {
 }
 
 // selectedRecord is the state's record of the selected vehicle; zero when none is selected.
-func (l *list) selectedRecord() fleet.Record {
+func (l *list) selectedRecord() ledger.Record {
 	r, ok := l.selected()
 	if !ok {
-		return fleet.Record{}
+		return ledger.Record{}
 	}
 	return r.e.Record
 }

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
 
@@ -17,14 +18,14 @@ func testFleet(t *testing.T) (*fleet.Fleet, []fleet.Entry) {
 	t.Helper()
 	entries := testEntries()
 	cfg := fleet.Config{Account: fleet.Account{Plan: "free"}, Intervals: policy.DefaultIntervals()}
-	st := fleet.State{Vehicles: map[string]fleet.Record{}}
+	st := ledger.State{Vehicles: map[string]ledger.Record{}}
 	for _, e := range entries {
 		cfg.Vehicles = append(cfg.Vehicles, e.Vehicle)
 		if !e.LastRead.IsZero() {
-			st.Vehicles[e.ID] = fleet.Record{LastReadAt: e.LastRead}
+			st.Vehicles[e.ID] = ledger.Record{LastReadAt: e.LastRead}
 		}
 	}
-	f := fleet.New(cfg, fleet.NewMemoryStore(st))
+	f := fleet.New(cfg, ledger.NewMemoryStore(st))
 	got, err := f.Entries()
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package fleet
+package ledger
 
 import "time"
 
@@ -36,32 +36,32 @@ func (c Condition) String() string {
 
 // The kinds of a read's error kept in Record.ErrorKind (see verdict.kind).
 const (
-	kindAsleep      = "asleep"
-	kindRateLimited = "rate-limited"
-	kindFailing     = "failing"
-	kindNotSent     = "not-sent"
-	kindBilling     = "billing"
-	kindRejected    = "rejected"
+	KindAsleep      = "asleep"
+	KindRateLimited = "rate-limited"
+	KindFailing     = "failing"
+	KindNotSent     = "not-sent"
+	KindBilling     = "billing"
+	KindRejected    = "rejected"
 )
 
 // Condition returns the record's condition at now: a stop first, then the kind of a last error that no good read
 // has followed, then the asleep signal of the last good read.
 func (r Record) Condition(now time.Time) Condition {
 	switch {
-	case r.Stopped != "" && r.ErrorKind == kindRejected:
+	case r.Stopped != "" && r.ErrorKind == KindRejected:
 		return Rejected
 	case r.Stopped != "":
 		return BillingStopped
 	}
 	if r.LastError != "" && (r.Reading == nil || r.Reading.At.Before(r.LastErrorAt)) {
 		switch r.ErrorKind {
-		case kindAsleep:
+		case KindAsleep:
 			return Asleep
-		case kindRateLimited:
+		case KindRateLimited:
 			if r.NotBefore.After(now) {
 				return RateLimited
 			}
-		case kindFailing, kindNotSent:
+		case KindFailing, KindNotSent:
 			return Failing
 		}
 	}
@@ -69,13 +69,4 @@ func (r Record) Condition(now time.Time) Condition {
 		return Asleep
 	}
 	return Normal
-}
-
-// Condition returns the entry's condition at now (see Record.Condition); a vehicle configured asleep is Asleep.
-func (e Entry) Condition(now time.Time) Condition {
-	c := e.Record.Condition(now)
-	if c == Normal && e.Asleep {
-		return Asleep
-	}
-	return c
 }

@@ -1,4 +1,4 @@
-package fleet
+package ledger
 
 import (
 	"reflect"
@@ -31,13 +31,13 @@ func TestMergeReading(t *testing.T) {
 			old := Reading{At: t0, Battery: tt.old, Odometer: tt.old}
 			cur := Reading{At: t0.Add(time.Hour), Battery: tt.cur, Odometer: tt.cur, KeyMissing: true,
 				Failures: map[string]string{"x": "Y:Z"}}
-			got := mergeReading(old, cur)
+			got := MergeReading(old, cur)
 			if got.Battery != tt.want || got.Odometer != tt.want {
-				t.Errorf("mergeReading(%+v, %+v).Battery, .Odometer = %+v, %+v; want %+v", tt.old, tt.cur, got.Battery,
+				t.Errorf("MergeReading(%+v, %+v).Battery, .Odometer = %+v, %+v; want %+v", tt.old, tt.cur, got.Battery,
 					got.Odometer, tt.want)
 			}
 			if !got.At.Equal(cur.At) || !got.KeyMissing || !reflect.DeepEqual(got.Failures, cur.Failures) {
-				t.Errorf("mergeReading() At, KeyMissing, Failures = %v, %v, %v; want the new read's", got.At,
+				t.Errorf("MergeReading() At, KeyMissing, Failures = %v, %v, %v; want the new read's", got.At,
 					got.KeyMissing, got.Failures)
 			}
 		})
@@ -57,10 +57,10 @@ func TestMergeReadingEverySignal(t *testing.T) {
 		KeyPaired: Value[bool]{Status: StatusOK, V: true},
 		VIN:       Value[string]{Status: StatusOK, V: "VIN"},
 	}
-	got := mergeReading(good, Reading{At: stateBase}) // a read where every signal failed or was absent
+	got := MergeReading(good, Reading{At: stateBase}) // a read where every signal failed or was absent
 	want := good
 	want.At = stateBase
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("mergeReading(all good, all absent) = %+v, want every good value kept %+v", got, want)
+		t.Errorf("MergeReading(all good, all absent) = %+v, want every good value kept %+v", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package fleet
+package ledger
 
 import (
 	"bytes"
@@ -112,14 +112,14 @@ func TestRecordMerge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.r.merge(tt.o); !equalRecords(got, tt.want) {
-				t.Errorf("%+v.merge(%+v) = %+v, want %+v", tt.r, tt.o, got, tt.want)
+			if got := tt.r.Merge(tt.o); !equalRecords(got, tt.want) {
+				t.Errorf("%+v.Merge(%+v) = %+v, want %+v", tt.r, tt.o, got, tt.want)
 			}
 			if !tt.symmetric {
 				return
 			}
-			if got := tt.o.merge(tt.r); !equalRecords(got, tt.want) {
-				t.Errorf("%+v.merge(%+v) = %+v, want %+v (order must not matter)", tt.o, tt.r, got, tt.want)
+			if got := tt.o.Merge(tt.r); !equalRecords(got, tt.want) {
+				t.Errorf("%+v.Merge(%+v) = %+v, want %+v (order must not matter)", tt.o, tt.r, got, tt.want)
 			}
 		})
 	}
@@ -141,11 +141,11 @@ func TestRecordTouch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Record{UpdatedAt: tt.updated, Failures: 1}
-			got := r.touch(tt.now)
+			got := r.Touch(tt.now)
 			if !got.UpdatedAt.Equal(tt.want) || got.Failures != 1 {
 				t.Errorf("touch(%v).UpdatedAt = %v, want %v", tt.now, got.UpdatedAt, tt.want)
 			}
-			if merged := r.merge(got); !equalRecords(merged, got) {
+			if merged := r.Merge(got); !equalRecords(merged, got) {
 				t.Errorf("merge(touched) = %+v, want the touched record %+v", merged, got)
 			}
 		})

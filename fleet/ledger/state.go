@@ -1,4 +1,9 @@
-package fleet
+// Package ledger keeps the read history of the fleet: one Record per vehicle (its last read and any read reserved and
+// not ended, holds, backoff, what reads learned, the last good value of each signal), the stores that persist it (a
+// JSON state file under an owner lock, or memory), and the gate: Record.NextRead decides when a vehicle may next be
+// read, from the rules of package policy and the record's own holds. It does not send reads or decide which vehicle
+// is read next: package schedule does.
+package ledger
 
 import (
 	"bytes"
@@ -47,7 +52,7 @@ type Record struct {
 	// Asleep is whether the last answer said the vehicle sleeps, learned at AsleepAt.
 	Asleep   bool      `json:"asleep,omitempty"`
 	AsleepAt time.Time `json:"asleep_at,omitzero"`
-	// Reading holds the last good value of each signal (see mergeReading); nil when never read successfully.
+	// Reading holds the last good value of each signal (see MergeReading); nil when never read successfully.
 	Reading *Reading `json:"reading,omitempty"`
 	// Stopped says why reads of the vehicle are stopped (billing, a rejected request); "" when they are not.
 	Stopped string `json:"stopped,omitempty"`
@@ -79,7 +84,7 @@ func (r Record) ReadAt() time.Time { return later(r.LastReadAt, r.ReservedAt) }
 // merge combines two records of one vehicle. LastReadAt and NotBefore take the later time, so a record never goes
 // back in time; every other field comes from the record with the later UpdatedAt, o on a tie (in a Store's Update,
 // o is the new write). ReservedAt is among those: a reservation released by the newer record stays released.
-func (r Record) merge(o Record) Record {
+func (r Record) Merge(o Record) Record {
 	out := o
 	if r.UpdatedAt.After(o.UpdatedAt) {
 		out = r
@@ -91,7 +96,7 @@ func (r Record) merge(o Record) Record {
 
 // touch returns r marked as changed at now: UpdatedAt becomes now, or just after r's own UpdatedAt when that is not
 // earlier, so the change wins a merge over the record it was made from even when clocks disagree.
-func (r Record) touch(now time.Time) Record {
+func (r Record) Touch(now time.Time) Record {
 	if now.After(r.UpdatedAt) {
 		r.UpdatedAt = now
 	} else {
@@ -255,7 +260,7 @@ func (s State) Merge(o State) State {
 	maps.Copy(out, s.Vehicles)
 	for id, r := range o.Vehicles {
 		if cur, ok := out[id]; ok {
-			r = cur.merge(r)
+			r = cur.Merge(r)
 		}
 		out[id] = r
 	}
