@@ -12,6 +12,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 )
 
 // globals are the flags every command takes.
@@ -32,8 +33,8 @@ func (g *globals) register(fs *flag.FlagSet) {
 type app struct {
 	cfg   fleet.Config
 	fleet *fleet.Fleet
-	sched *fleet.Scheduler // nil for the config source
-	label string           // "demo" or the config path
+	sched *schedule.Scheduler // nil for the config source
+	label string              // "demo" or the config path
 	demo  bool
 	// served says a running `fleetkey serve` owns the state: this process may watch it, and change nothing.
 	served bool

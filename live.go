@@ -8,6 +8,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 )
 
@@ -29,7 +30,7 @@ func liveApp(cfg fleet.Config, store ledger.Store, path string, list bool) (*app
 		return nil, err
 	}
 	api := fleet.NewSmartcarAPI(client, sc.Mode, time.Now)
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: cfg.Intervals, Auto: cfg.Auto,
+	sched := schedule.New(schedule.Config{Intervals: cfg.Intervals, Auto: cfg.Auto,
 		BucketSize: sc.BucketSize, RefillPerMinute: sc.RefillPerMinute}, store, api)
 	f := fleet.NewLive(cfg, store, api, sched)
 	if list {

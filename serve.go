@@ -13,6 +13,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/serve"
 )
 
@@ -96,7 +97,7 @@ func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string
 // serveScheduled runs the scheduler beside the server, and stops it when the server stops for any reason, so a
 // server that fails does not leave the process reading with nobody watching. It returns once the reads in flight
 // have ended.
-func serveScheduled(ctx context.Context, sched *fleet.Scheduler, srv *serve.Server) error {
+func serveScheduled(ctx context.Context, sched *schedule.Scheduler, srv *serve.Server) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})

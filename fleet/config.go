@@ -55,7 +55,7 @@ type Config struct {
 	Serve ServeConfig
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
 	Intervals policy.Intervals
-	// ledger.StateFile is the state file path as written in the config; "" means the caller's default.
+	// StateFile is the state file path as written in the config; "" means the caller's default.
 	StateFile string
 	// Auto holds the badges read automatically as soon as the rules allow ([read] auto); a badge not in it is read
 	// only on request. Default: key-installed and legacy.

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fleetkey/fleet/schedule"
 	"math"
 	"net/url"
 	"slices"
@@ -20,10 +21,8 @@ const (
 
 // The defaults of the [smartcar] table.
 const (
-	DefaultAPIBase         = "https://vehicle.api.smartcar.com/v3"
-	DefaultTokenURL        = "https://iam.smartcar.com/oauth2/token"
-	DefaultBucketSize      = 120 // Smartcar's app-wide request bucket
-	DefaultRefillPerMinute = 2.0 // requests the bucket regains per minute
+	DefaultAPIBase  = "https://vehicle.api.smartcar.com/v3"
+	DefaultTokenURL = "https://iam.smartcar.com/oauth2/token"
 )
 
 // SmartcarConfig is the [smartcar] table: the application credential and the API it talks to. The client secret is
@@ -50,7 +49,7 @@ type SmartcarConfig struct {
 func DefaultSmartcarConfig() SmartcarConfig {
 	return SmartcarConfig{
 		APIBase: DefaultAPIBase, TokenURL: DefaultTokenURL, Mode: "live", UnitSystem: "metric",
-		BucketSize: DefaultBucketSize, RefillPerMinute: DefaultRefillPerMinute,
+		BucketSize: schedule.DefaultBucketSize, RefillPerMinute: schedule.DefaultRefillPerMinute,
 	}
 }
 

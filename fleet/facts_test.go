@@ -8,6 +8,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -72,7 +73,7 @@ func TestLiveMissingYearNotAutoRead(t *testing.T) {
 	}
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Auto: fleet.DefaultAuto(),
+	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: fleet.DefaultAuto(),
 		Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(5, 6))}, store, api)
 	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}},
 		store, api, sched)

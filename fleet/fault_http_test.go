@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -147,7 +149,7 @@ func TestSchedulerUnderFaults(t *testing.T) {
 	var strays atomic.Int32
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { strays.Add(1) }))
 	defer elsewhere.Close()
-	store := &flakyStore{MemoryStore: ledger.NewMemoryStore(ledger.State{})}
+	store := &failingStore{MemoryStore: ledger.NewMemoryStore(ledger.State{})}
 	proxy := &faultProxy{fake: srv.Handler(), store: store, clock: clock, elsewhere: elsewhere,
 		rnd: rand.New(rand.NewPCG(7, 8)), notBefore: map[string]time.Time{}}
 	front := httptest.NewServer(proxy)
@@ -155,7 +157,7 @@ func TestSchedulerUnderFaults(t *testing.T) {
 	client := faultClient(t, front.URL, clock, proxy)
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Auto: auto, Inline: true, Rand: rand.New(rand.NewPCG(1, 2))},
+	sched := schedule.New(schedule.Config{Auto: auto, Inline: true, Rand: rand.New(rand.NewPCG(1, 2))},
 		store, api)
 	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals()}, store, api, sched)
 	ctx := context.Background()
@@ -272,4 +274,17 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// failingStore is a memory store whose updates fail while failing is set, like a full disk.
+type failingStore struct {
+	*ledger.MemoryStore
+	failing atomic.Bool
+}
+
+func (f *failingStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
+	if f.failing.Load() {
+		return ledger.State{}, errors.New("write state: no space left on device")
+	}
+	return f.MemoryStore.Update(fn)
 }

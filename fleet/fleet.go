@@ -9,8 +9,16 @@ import (
 	"time"
 
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
 )
+
+// API is a vehicle-data API as the fleet uses it: the scheduler's reads, and the listing of every connected vehicle.
+type API interface {
+	schedule.API
+	// Vehicles lists every connected vehicle. It spends no vehicle's read budget.
+	Vehicles(ctx context.Context) ([]schedule.RemoteVehicle, error)
+}
 
 // Entry is a vehicle joined with its state and its badge: one row of the console.
 type Entry struct {
@@ -20,7 +28,7 @@ type Entry struct {
 	LastRead time.Time
 	// KeyURL is the URL that installs the virtual key; "" for legacy vehicles, which need none.
 	KeyURL string
-	// ledger.Record is what the state knows of the vehicle: learned key status and VIN, last good data, errors.
+	// Record is what the state knows of the vehicle: learned key status and VIN, last good data, errors.
 	Record ledger.Record
 }
 
@@ -41,13 +49,13 @@ func (e Entry) Allowed(iv policy.Intervals, now time.Time) bool {
 type Fleet struct {
 	cfg   Config
 	store ledger.Store
-	api   API        // nil for the config source
-	sched *Scheduler // nil for the config source: a read there only records its time
+	api   API                 // nil for the config source
+	sched *schedule.Scheduler // nil for the config source: a read there only records its time
 
 	mu       sync.RWMutex
 	vehicles []Vehicle
 	index    map[string]int // vehicle id → index into vehicles
-	remote   map[string]RemoteVehicle
+	remote   map[string]schedule.RemoteVehicle
 	pending  map[string]bool          // vehicles just connected, kept from the scheduler until the operator confirms
 	subs     map[chan Change]struct{} // the config source's news subscribers (see Changes)
 }
@@ -154,21 +162,7 @@ type Change struct {
 	Unsaved bool
 	// Health is the scheduler's trouble as a whole, for the header (zero when there is none). Each change of a
 	// live fleet carries the latest.
-	Health Health
-}
-
-// Health is what stops or holds a live fleet's reads as a whole, beyond one vehicle.
-type Health struct {
-	// CredentialsRefused: the API refused the application credential; no read is sent until it is accepted again.
-	CredentialsRefused bool
-	// Unreachable: the API could not be reached (nothing was sent); reads wait for RetryAt.
-	Unreachable bool
-	// RetryAt is when the credential or the connection is tried again by itself (Retry tries at once).
-	RetryAt time.Time
-	// Unsaved counts answers that the state store failed to save; those vehicles are held until they are saved.
-	Unsaved int
-	// Err is the error behind the trouble; nil when there is none.
-	Err error
+	Health schedule.Health
 }
 
 // Retry tries at once what the scheduler retries on a backoff: a refused credential, an unreachable API, answers

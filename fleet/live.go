@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 )
 
@@ -30,23 +31,23 @@ func NewSmartcarAPI(c *smartcar.Client, mode string, now func() time.Time) *Smar
 var _ UserLister = (*SmartcarAPI)(nil)
 
 // Vehicles pages through the connections of the configured mode.
-func (a *SmartcarAPI) Vehicles(ctx context.Context) ([]RemoteVehicle, error) {
+func (a *SmartcarAPI) Vehicles(ctx context.Context) ([]schedule.RemoteVehicle, error) {
 	return a.list(ctx, smartcar.ConnectionFilter{Mode: a.mode})
 }
 
 // VehiclesOf lists one user's connections (filter[userId]), as after Connect.
-func (a *SmartcarAPI) VehiclesOf(ctx context.Context, userID string) ([]RemoteVehicle, error) {
+func (a *SmartcarAPI) VehiclesOf(ctx context.Context, userID string) ([]schedule.RemoteVehicle, error) {
 	return a.list(ctx, smartcar.ConnectionFilter{Mode: a.mode, UserID: userID})
 }
 
-func (a *SmartcarAPI) list(ctx context.Context, filter smartcar.ConnectionFilter) ([]RemoteVehicle, error) {
+func (a *SmartcarAPI) list(ctx context.Context, filter smartcar.ConnectionFilter) ([]schedule.RemoteVehicle, error) {
 	conns, err := a.client.Connections(ctx, filter)
 	if err != nil {
 		return nil, kindOf(err)
 	}
-	out := make([]RemoteVehicle, len(conns))
+	out := make([]schedule.RemoteVehicle, len(conns))
 	for i, c := range conns {
-		out[i] = RemoteVehicle{ID: c.VehicleID, UserID: c.UserID, Make: c.Make, Model: c.Model, Year: c.Year,
+		out[i] = schedule.RemoteVehicle{ID: c.VehicleID, UserID: c.UserID, Make: c.Make, Model: c.Model, Year: c.Year,
 			Mode: c.Mode, Permissions: c.Permissions}
 	}
 	return out, nil
@@ -66,8 +67,8 @@ func (a *SmartcarAPI) Prepare(ctx context.Context) error {
 }
 
 // Read makes one GET /signals call and judges each signal by its own status.
-func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (ledger.Reading, error) {
-	if by, ok := SendBy(ctx); ok {
+func (a *SmartcarAPI) Read(ctx context.Context, v schedule.RemoteVehicle) (ledger.Reading, error) {
+	if by, ok := schedule.SendBy(ctx); ok {
 		ctx = smartcar.WithSendBy(ctx, by)
 	}
 	sig, err := a.client.Signals(ctx, v.ID, v.UserID)
@@ -86,16 +87,16 @@ func (a *SmartcarAPI) Read(ctx context.Context, v RemoteVehicle) (ledger.Reading
 // kindOf wraps a client error with the fleet's kind of it, so the scheduler can branch with errors.Is.
 func kindOf(err error) error {
 	kinds := []struct{ api, fleet error }{
-		{smartcar.ErrRateLimitVehicle, ErrVehicleRateLimited},
-		{smartcar.ErrRateLimitApp, ErrAppRateLimited},
-		{smartcar.ErrAsleep, ErrAsleep},
-		{smartcar.ErrBilling, ErrBilling},
-		{smartcar.ErrVirtualKeyRequired, ErrVirtualKeyRequired},
-		{smartcar.ErrValidation, ErrBadRequest},
-		{smartcar.ErrAuthentication, ErrCredentials},
-		{smartcar.ErrTokenRefused, ErrCredentials},
+		{smartcar.ErrRateLimitVehicle, schedule.ErrVehicleRateLimited},
+		{smartcar.ErrRateLimitApp, schedule.ErrAppRateLimited},
+		{smartcar.ErrAsleep, schedule.ErrAsleep},
+		{smartcar.ErrBilling, schedule.ErrBilling},
+		{smartcar.ErrVirtualKeyRequired, schedule.ErrVirtualKeyRequired},
+		{smartcar.ErrValidation, schedule.ErrBadRequest},
+		{smartcar.ErrAuthentication, schedule.ErrCredentials},
+		{smartcar.ErrTokenRefused, schedule.ErrCredentials},
 	}
-	kind := ErrTransient
+	kind := schedule.ErrTransient
 	for _, k := range kinds {
 		if errors.Is(err, k.api) {
 			kind = k.fleet
@@ -112,13 +113,13 @@ func kindOf(err error) error {
 	return fmt.Errorf("%w: %w", kind, err)
 }
 
-// notSentError marks an error of a request that never reached the network with ErrNotSent.
+// notSentError marks an error of a request that never reached the network with schedule.ErrNotSent.
 type notSentError struct{ error }
 
-func (e notSentError) Is(target error) bool { return target == ErrNotSent }
+func (e notSentError) Is(target error) bool { return target == schedule.ErrNotSent }
 func (e notSentError) Unwrap() error        { return e.error }
 
-// retryAfterError carries a 429's Retry-After to RetryAfter.
+// retryAfterError carries a 429's Retry-After to schedule.RetryAfter.
 type retryAfterError struct {
 	error
 	after time.Duration

@@ -10,6 +10,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -41,7 +42,7 @@ func TestSchedulerOverHTTP(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
+	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
 		Rand: rand.New(rand.NewPCG(1, 2))}, store, api)
 	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals()}, store, api, sched)
 	ctx := context.Background()
@@ -129,7 +130,7 @@ func TestChangesApplyOverlayByLearnedVIN(t *testing.T) {
 	}
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: cfg.Intervals, Inline: true}, store, api)
+	sched := schedule.New(schedule.Config{Intervals: cfg.Intervals, Inline: true}, store, api)
 	f := fleet.NewLive(cfg, store, api, sched)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -3,14 +3,15 @@ package fleet
 import (
 	"context"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fmt"
 	"time"
 )
 
 // NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
 // It has no vehicles until Refresh.
-func NewLive(cfg Config, store ledger.Store, api API, sched *Scheduler) *Fleet {
-	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]RemoteVehicle{},
+func NewLive(cfg Config, store ledger.Store, api API, sched *schedule.Scheduler) *Fleet {
+	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]schedule.RemoteVehicle{},
 		pending: map[string]bool{}, index: map[string]int{}}
 }
 
@@ -37,7 +38,7 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 		return err
 	}
 	vs := make([]Vehicle, len(remote))
-	byID := make(map[string]RemoteVehicle, len(remote))
+	byID := make(map[string]schedule.RemoteVehicle, len(remote))
 	for i, r := range remote {
 		vs[i] = f.overlay(r, st.Vehicles[r.ID])
 		byID[r.ID] = r
@@ -52,7 +53,7 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 
 // overlay makes the vehicle of a listed one: the API's facts, the VIN learned by reads, and what the config's entry
 // for it (matched by id, else by VIN) pins: a name, the key status, asleep, a key URL, a last read known elsewhere.
-func (f *Fleet) overlay(r RemoteVehicle, rec ledger.Record) Vehicle {
+func (f *Fleet) overlay(r schedule.RemoteVehicle, rec ledger.Record) Vehicle {
 	v := Vehicle{ID: r.ID, Make: r.Make, Model: r.Model, Year: r.Year, VIN: rec.VIN,
 		Name: fmt.Sprintf("%s %s %d · %s", r.Make, r.Model, r.Year, shortID(r.ID))}
 	o, pinned, ok := f.cfg.Overlay(r.ID, rec.VIN)
@@ -113,7 +114,7 @@ func (f *Fleet) Changes(ctx context.Context) <-chan Change {
 	return out
 }
 
-func (f *Fleet) changeOf(u Update) Change {
+func (f *Fleet) changeOf(u schedule.Update) Change {
 	c := Change{Err: u.Err, BucketLimited: u.BucketLimited, PausedUntil: u.PausedUntil, Unsaved: u.Unsaved,
 		Health: u.Health}
 	if v, ok := f.byID(u.ID); ok {

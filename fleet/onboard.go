@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fmt"
 	"time"
 )
@@ -11,7 +12,7 @@ import (
 // UserLister is an API that can list the vehicles of one user without spending any read (Smartcar's
 // GET /connections?filter[userId]=…).
 type UserLister interface {
-	VehiclesOf(ctx context.Context, userID string) ([]RemoteVehicle, error)
+	VehiclesOf(ctx context.Context, userID string) ([]schedule.RemoteVehicle, error)
 }
 
 // ErrNoLiveSource is returned by onboarding on a fleet that does not come from a data API.
@@ -45,7 +46,7 @@ func (f *Fleet) AddUser(ctx context.Context, userID, keyURL string, now time.Tim
 }
 
 // addRemote adds the listed vehicles the fleet lacks, held pending; it returns them.
-func (f *Fleet) addRemote(remote []RemoteVehicle, keyURL string, st ledger.State) []Vehicle {
+func (f *Fleet) addRemote(remote []schedule.RemoteVehicle, keyURL string, st ledger.State) []Vehicle {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var added []Vehicle
@@ -93,10 +94,10 @@ func (f *Fleet) retarget() {
 		return
 	}
 	f.mu.RLock()
-	ts := make([]Target, 0, len(f.vehicles))
+	ts := make([]schedule.Target, 0, len(f.vehicles))
 	for _, v := range f.vehicles {
 		if !f.pending[v.ID] {
-			ts = append(ts, Target{Vehicle: v, Remote: f.remote[v.ID]})
+			ts = append(ts, schedule.Target{ID: v.ID, Facts: v.Facts(), LastReadAt: v.LastReadAt, Remote: f.remote[v.ID]})
 		}
 	}
 	f.mu.RUnlock()

@@ -8,6 +8,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -15,7 +16,7 @@ import (
 
 // liveFleet is a live fleet over the fake server sharing clock, with every badge automatic, so a vehicle the
 // scheduler is allowed to read is read at the next Step.
-func liveFleet(t *testing.T, clock *fakeClock, srv *fakeserver.Server) (*fleet.Fleet, *fleet.Scheduler) {
+func liveFleet(t *testing.T, clock *fakeClock, srv *fakeserver.Server) (*fleet.Fleet, *schedule.Scheduler) {
 	t.Helper()
 	base, token := srv.Start()
 	t.Cleanup(srv.Close)
@@ -27,7 +28,7 @@ func liveFleet(t *testing.T, clock *fakeClock, srv *fakeserver.Server) (*fleet.F
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
+	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
 		Jitter: -1, Rand: rand.New(rand.NewPCG(3, 4))}, store, api)
 	cfg := fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}}
 	f := fleet.NewLive(cfg, store, api, sched)

@@ -10,6 +10,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/policy"
@@ -29,7 +30,7 @@ func liveFleet(t *testing.T, cars ...fakeserver.Car) (*fleet.Fleet, *fakeserver.
 	}
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", time.Now)
-	sched := fleet.NewScheduler(fleet.SchedulerConfig{Intervals: policy.DefaultIntervals(), Jitter: -1}, store, api)
+	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Jitter: -1}, store, api)
 	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}},
 		store, api, sched)
 	if err := f.Refresh(context.Background(), time.Now()); err != nil {

@@ -1,12 +1,11 @@
 package ui
 
 import (
+	"fleetkey/fleet/schedule"
 	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-
-	"fleetkey/fleet"
 )
 
 // retrier is what a Reader may also do: try at once what the fleet retries on a backoff (a refused credential, an
@@ -14,7 +13,7 @@ import (
 type retrier interface{ Retry() }
 
 // troubled says the fleet's reads are stopped or held as a whole.
-func troubled(h fleet.Health) bool { return h.CredentialsRefused || h.Unreachable || h.Unsaved > 0 }
+func troubled(h schedule.Health) bool { return h.CredentialsRefused || h.Unreachable || h.Unsaved > 0 }
 
 // canRetry says K applies: there is trouble, a Reader that can retry, and the console may change things.
 func (m *Model) canRetry() bool {

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/schedule"
 )
 
 // header is the lines above the table's column header.
@@ -22,14 +23,14 @@ func header(m Model) string {
 func TestHeaderHealth(t *testing.T) {
 	tests := []struct {
 		name   string
-		health fleet.Health
+		health schedule.Health
 		want   string
 	}{
-		{"credential", fleet.Health{CredentialsRefused: true, RetryAt: testNow.Add(time.Minute),
+		{"credential", schedule.Health{CredentialsRefused: true, RetryAt: testNow.Add(time.Minute),
 			Err: errors.New("smartcar 401 AUTHENTICATION")}, "credential refused — retry in 1m00s (K retries now)"},
-		{"unreachable", fleet.Health{Unreachable: true, RetryAt: testNow.Add(30 * time.Second)},
+		{"unreachable", schedule.Health{Unreachable: true, RetryAt: testNow.Add(30 * time.Second)},
 			"smartcar unreachable — retry in 30s (K retries now)"},
-		{"unsaved", fleet.Health{Unsaved: 3}, "3 answers not saved: vehicles held (K retries now)"},
+		{"unsaved", schedule.Health{Unsaved: 3}, "3 answers not saved: vehicles held (K retries now)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +88,7 @@ func TestHeaderHealthReadOnly(t *testing.T) {
 	ch := make(chan fleet.Change, 1)
 	spy := &spyReader{}
 	m := newTestModel(t, 140, 30, Options{Changes: ch, Reader: spy, ReadOnly: true})
-	ch <- fleet.Change{Health: fleet.Health{Unreachable: true, RetryAt: testNow.Add(30 * time.Second)}}
+	ch <- fleet.Change{Health: schedule.Health{Unreachable: true, RetryAt: testNow.Add(30 * time.Second)}}
 	m = run(t, m, waitChange(ch))
 	h := header(m)
 	if !strings.Contains(h, "smartcar unreachable — retry in 30s") || strings.Contains(h, "K retries") {
@@ -108,7 +109,7 @@ func TestUnsavedVehicle(t *testing.T) {
 	m := newTestModel(t, 120, 30, Options{Changes: ch, Reader: spy})
 	yard := testEntries()[5] // key-installed, read 45m ago: ready
 	yard.LastRead = testNow
-	ch <- fleet.Change{Entry: yard, Unsaved: true, Health: fleet.Health{Unsaved: 1}}
+	ch <- fleet.Change{Entry: yard, Unsaved: true, Health: schedule.Health{Unsaved: 1}}
 	m = run(t, m, waitChange(ch))
 	m = update(t, m, tickAt(time.Hour)) // past its interval: only the unsaved answer holds it
 	row := lineWith(screen(m), "Yard 2 pickup")
@@ -142,7 +143,7 @@ func TestUnsavedVehicle(t *testing.T) {
 func TestClickUnderTroubleLine(t *testing.T) {
 	ch := make(chan fleet.Change, 1)
 	m := newTestModel(t, 120, 30, Options{Changes: ch})
-	ch <- fleet.Change{Health: fleet.Health{Unreachable: true}}
+	ch <- fleet.Change{Health: schedule.Health{Unreachable: true}}
 	m = run(t, m, waitChange(ch))
 	lines := strings.Split(screen(m), "\n")
 	want := strings.Fields(lines[4])[0] // title, trouble, column header, then the rows: the second row

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
 )
 
@@ -76,9 +77,9 @@ type Model struct {
 
 	conn connectPane // the onboarding pane
 
-	bucketLimited bool         // reads wait for the app-wide request bucket
-	pausedUntil   time.Time    // every request waits until then
-	health        fleet.Health // the fleet's trouble as a whole, from the latest change
+	bucketLimited bool            // reads wait for the app-wide request bucket
+	pausedUntil   time.Time       // every request waits until then
+	health        schedule.Health // the fleet's trouble as a whole, from the latest change
 
 	ask   ask   // a question waiting for y; the zero ask is none
 	batch batch // R's reads in progress; the zero batch is none

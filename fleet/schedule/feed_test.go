@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 )
 
 // TestSchedulerSlowSubscriber reads while a subscriber reads nothing, then checks that the subscriber gets each
@@ -41,7 +41,7 @@ func TestSchedulerSlowSubscriber(t *testing.T) {
 }
 
 // latest receives one update, counts it, and reports whether it is the latest record of b (b is read last).
-func latest(t *testing.T, updates <-chan fleet.Update, got map[string]int, last time.Time) bool {
+func latest(t *testing.T, updates <-chan schedule.Update, got map[string]int, last time.Time) bool {
 	t.Helper()
 	u, ok := <-updates
 	if !ok {

@@ -1,8 +1,14 @@
-package fleet
+package schedule
 
 import (
 	"math"
 	"time"
+)
+
+// The defaults of Smartcar's application-wide request bucket.
+const (
+	DefaultBucketSize      = 120 // requests the bucket holds
+	DefaultRefillPerMinute = 2.0 // requests the bucket regains per minute
 )
 
 // bucket is the scheduler's copy of the API's application-wide token bucket: size tokens, one more every `every`,
@@ -73,4 +79,12 @@ func (b *bucket) tokens(now time.Time) float64 {
 // nextToken returns the earliest time, not before now, at which take succeeds.
 func (b *bucket) nextToken(now time.Time) time.Time {
 	return later(now, b.full.Add(b.every-b.depth))
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
 )
 
@@ -22,7 +22,7 @@ func TestSchedulerBucketSharesOldestFirst(t *testing.T) {
 	api := newFakeAPI(store)
 	cfg := testConfig()
 	cfg.BucketSize, cfg.Concurrency = 3, 10
-	var ts []fleet.Target
+	var ts []schedule.Target
 	for _, id := range []string{"v1", "v2", "v3", "v4", "v5"} {
 		ts = append(ts, target(id, "legacy"))
 	}
@@ -111,7 +111,7 @@ func TestSchedulerJitterSpreadsABurst(t *testing.T) {
 	api := newFakeAPI(store)
 	cfg := testConfig()
 	cfg.Jitter, cfg.Concurrency, cfg.BucketSize = 20*time.Second, 1000, 1000
-	var ts []fleet.Target
+	var ts []schedule.Target
 	for i := range 300 {
 		ts = append(ts, target(string(rune('A'+i/26))+string(rune('a'+i%26)), "legacy"))
 	}

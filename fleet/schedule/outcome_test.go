@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 )
 
 // readOnce reads vehicle "v" (an unknown-key Model 3) once at t0 by Step, its record being before and the API
@@ -43,15 +43,15 @@ func TestSchedulerOutcomes(t *testing.T) {
 	}{
 		{name: "success learns the key, the VIN and resets failures", before: ledger.Record{Failures: 3},
 			ans: answer{r: goodReading(t0, 80)}, want: func(r ledger.Record) bool {
-				return r.Key == "installed" && r.KeySource == fleet.KeySourceSignal && r.KeyAt.Equal(t0) &&
+				return r.Key == "installed" && r.KeySource == schedule.KeySourceSignal && r.KeyAt.Equal(t0) &&
 					r.VIN == "5YJ3E1EA0PF000001" && r.VINAt.Equal(t0) && r.Failures == 0 &&
 					r.Reading != nil && r.Reading.Battery.V == 80 && r.Reading.At.Equal(t0) && !r.UpdatedAt.Before(t0)
 			}},
 		{name: "key signal false: missing", ans: answer{r: keyOff}, want: func(r ledger.Record) bool {
-			return r.Key == "missing" && r.KeySource == fleet.KeySourceSignal
+			return r.Key == "missing" && r.KeySource == schedule.KeySourceSignal
 		}},
 		{name: "key required in the read beats a paired signal", ans: answer{r: keyRequired},
-			want: func(r ledger.Record) bool { return r.Key == "missing" && r.KeySource == fleet.KeySourceError }},
+			want: func(r ledger.Record) bool { return r.Key == "missing" && r.KeySource == schedule.KeySourceError }},
 		{name: "key signal unavailable leaves the key", before: ledger.Record{Key: "installed", KeySource: "x"},
 			ans: answer{r: keyUnavailable}, want: func(r ledger.Record) bool { return r.Key == "installed" && r.KeySource == "x" }},
 		{name: "a failed signal keeps its last good value", before: ledger.Record{Reading: &good},
@@ -60,21 +60,21 @@ func TestSchedulerOutcomes(t *testing.T) {
 			}},
 		{name: "vehicle rate limit: not before now + Retry-After", ans: answer{err: vehicleLimited(90 * time.Second)},
 			want: func(r ledger.Record) bool { return r.NotBefore.Equal(t0.Add(90*time.Second)) && r.Failures == 0 }},
-		{name: "vehicle rate limit without Retry-After backs off", ans: answer{err: fleet.ErrVehicleRateLimited},
+		{name: "vehicle rate limit without Retry-After backs off", ans: answer{err: schedule.ErrVehicleRateLimited},
 			want: func(r ledger.Record) bool { return r.Failures == 1 && inRange(r.NotBefore, t0.Add(time.Minute)) }},
 		{name: "asleep: marked, data kept", before: ledger.Record{Reading: &good},
-			ans: answer{err: apiErr(fleet.ErrAsleep, "VEHICLE_STATE:ASLEEP")}, want: func(r ledger.Record) bool {
+			ans: answer{err: apiErr(schedule.ErrAsleep, "VEHICLE_STATE:ASLEEP")}, want: func(r ledger.Record) bool {
 				return r.Asleep && r.AsleepAt.Equal(t0) && r.Reading.Battery.V == 50 && r.Stopped == ""
 			}},
-		{name: "billing: stopped", ans: answer{err: apiErr(fleet.ErrBilling, "BILLING:VEHICLE_REQUEST_LIMIT")},
+		{name: "billing: stopped", ans: answer{err: apiErr(schedule.ErrBilling, "BILLING:VEHICLE_REQUEST_LIMIT")},
 			want: func(r ledger.Record) bool {
 				return r.Stopped == "billing limit reached: BILLING:VEHICLE_REQUEST_LIMIT"
 			}},
-		{name: "bad request: stopped, a bug report", ans: answer{err: apiErr(fleet.ErrBadRequest, "VALIDATION")},
+		{name: "bad request: stopped, a bug report", ans: answer{err: apiErr(schedule.ErrBadRequest, "VALIDATION")},
 			want: func(r ledger.Record) bool { return strings.HasPrefix(r.Stopped, "bug report: request rejected") }},
-		{name: "virtual key required: missing", ans: answer{err: apiErr(fleet.ErrVirtualKeyRequired, "VKR")},
-			want: func(r ledger.Record) bool { return r.Key == "missing" && r.KeySource == fleet.KeySourceError }},
-		{name: "transient: first backoff 1m ±10%", ans: answer{err: apiErr(fleet.ErrTransient, "502")},
+		{name: "virtual key required: missing", ans: answer{err: apiErr(schedule.ErrVirtualKeyRequired, "VKR")},
+			want: func(r ledger.Record) bool { return r.Key == "missing" && r.KeySource == schedule.KeySourceError }},
+		{name: "transient: first backoff 1m ±10%", ans: answer{err: apiErr(schedule.ErrTransient, "502")},
 			want: func(r ledger.Record) bool { return r.Failures == 1 && inRange(r.NotBefore, t0.Add(time.Minute)) }},
 		{name: "unknown error: transient, third backoff 4m", before: ledger.Record{Failures: 2},
 			ans:  answer{err: errors.New("connection reset")},
@@ -106,7 +106,7 @@ func inRange(got, want time.Time) bool {
 }
 
 func TestSchedulerStoppedIsNeverRetried(t *testing.T) {
-	for _, kind := range []error{fleet.ErrBilling, fleet.ErrBadRequest} {
+	for _, kind := range []error{schedule.ErrBilling, schedule.ErrBadRequest} {
 		t.Run(kind.Error(), func(t *testing.T) {
 			store := ledger.NewMemoryStore(ledger.State{})
 			api := newFakeAPI(store)
@@ -131,7 +131,7 @@ func TestSchedulerStoppedIsNeverRetried(t *testing.T) {
 func TestSchedulerTransientBackoff(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
-	api.script("a", answer{err: fleet.ErrTransient})
+	api.script("a", answer{err: schedule.ErrTransient})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
 	now := t0
 	for f := 1; f <= 9; f++ {
@@ -155,7 +155,7 @@ func TestSchedulerTransientBackoff(t *testing.T) {
 func TestSchedulerAppRateLimit(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
-	limited := answer{err: apiErr(fleet.ErrAppRateLimited, "RATE_LIMIT:SMARTCAR_API")}
+	limited := answer{err: apiErr(schedule.ErrAppRateLimited, "RATE_LIMIT:SMARTCAR_API")}
 	api.script("a", limited, answer{}, limited)
 	api.script("b", limited, answer{})
 	cfg := testConfig()
@@ -193,7 +193,7 @@ func TestSchedulerAppRateLimit(t *testing.T) {
 func TestSchedulerAppRateLimitEmptiesTheBucket(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
-	api.script("a", answer{err: fleet.ErrAppRateLimited})
+	api.script("a", answer{err: schedule.ErrAppRateLimited})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
 	s.Step(context.Background(), t0)
 	if st := s.Status(t0); st.Tokens != 0 || !st.NextToken.Equal(t0.Add(30*time.Second)) {
@@ -204,7 +204,7 @@ func TestSchedulerAppRateLimitEmptiesTheBucket(t *testing.T) {
 func TestSchedulerCredentialsRefused(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
-	api.script("a", answer{err: apiErr(fleet.ErrCredentials, "401")})
+	api.script("a", answer{err: apiErr(schedule.ErrCredentials, "401")})
 	cfg := testConfig()
 	cfg.Concurrency = 1 // a first, alone
 	s := newScheduler(cfg, store, api, target("a", "legacy"), target("b", "legacy"))
@@ -215,13 +215,13 @@ func TestSchedulerCredentialsRefused(t *testing.T) {
 	}
 	st := s.Status(t0)
 	if !st.CredentialsRefused || !st.Health.CredentialsRefused || !st.Health.RetryAt.Equal(t0.Add(15*time.Second)) ||
-		!errors.Is(st.Health.Err, fleet.ErrCredentials) {
+		!errors.Is(st.Health.Err, schedule.ErrCredentials) {
 		t.Errorf("Status() = %+v, want the credential refused, retried at t0+15s", st)
 	}
-	waitUpdate(t, updates, func(u fleet.Update) bool { return u.ID == "" && u.Health.CredentialsRefused })
+	waitUpdate(t, updates, func(u schedule.Update) bool { return u.ID == "" && u.Health.CredentialsRefused })
 	calls := len(api.ids())
 	s.Step(context.Background(), t0.Add(10*time.Second))
-	api.failPrepare(apiErr(fleet.ErrCredentials, "token refused"))
+	api.failPrepare(apiErr(schedule.ErrCredentials, "token refused"))
 	if next := s.Step(context.Background(), t0.Add(15*time.Second)); !next.Equal(t0.Add(45 * time.Second)) {
 		t.Errorf("Step() after a failed retry = %v, want the next retry at t0+45s", next)
 	}
@@ -234,14 +234,14 @@ func TestSchedulerCredentialsRefused(t *testing.T) {
 	if got := api.ids(); len(got) != calls+1 || got[len(got)-1] != "b" {
 		t.Errorf("reads after the credential works again = %v, want b read (a's read was spent)", got[calls:])
 	}
-	if st := s.Status(t0.Add(20 * time.Second)); st.CredentialsRefused || st.Health != (fleet.Health{}) {
+	if st := s.Status(t0.Add(20 * time.Second)); st.CredentialsRefused || st.Health != (schedule.Health{}) {
 		t.Errorf("Status() after the credential works = %+v, want no trouble", st)
 	}
-	waitUpdate(t, updates, func(u fleet.Update) bool { return u.ID == "" && !u.Health.CredentialsRefused })
+	waitUpdate(t, updates, func(u schedule.Update) bool { return u.ID == "" && !u.Health.CredentialsRefused })
 }
 
 // waitUpdate reads updates until one satisfies ok, failing the test after 10 s.
-func waitUpdate(t *testing.T, updates <-chan fleet.Update, ok func(fleet.Update) bool) {
+func waitUpdate(t *testing.T, updates <-chan schedule.Update, ok func(schedule.Update) bool) {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {

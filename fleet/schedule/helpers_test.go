@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
 )
 
@@ -24,18 +24,18 @@ var allBadges = map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: 
 
 // target returns a target of the given kind: "legacy" (a 2019 Model S), "installed" and "keyless" (a Model 3 whose
 // config pins the key status), or "unknown" (a Model 3 whose key status is not known).
-func target(id, kind string) fleet.Target {
-	v := fleet.Vehicle{ID: id, Make: "Tesla", Model: "Model 3", Year: 2023}
+func target(id, kind string) schedule.Target {
+	f := policy.Facts{Make: "Tesla", Model: "Model 3", Year: 2023}
 	switch kind {
 	case "legacy":
-		v.Model, v.Year = "Model S", 2019
+		f.Model, f.Year = "Model S", 2019
 	case "installed":
-		v.Key = policy.KeyPaired
+		f.Key = policy.KeyPaired
 	case "keyless":
-		v.Key = policy.KeyMissing
+		f.Key = policy.KeyMissing
 	}
-	return fleet.Target{Vehicle: v, Remote: fleet.RemoteVehicle{ID: id, UserID: "user-" + id, Make: v.Make,
-		Model: v.Model, Year: v.Year, Mode: "live"}}
+	return schedule.Target{ID: id, Facts: f, Remote: schedule.RemoteVehicle{ID: id, UserID: "user-" + id, Make: f.Make,
+		Model: f.Model, Year: f.Year, Mode: "live"}}
 }
 
 // answer is one scripted answer of the fake API.
@@ -50,7 +50,7 @@ type call struct {
 	recorded time.Time
 }
 
-// fakeAPI is a fleet.API whose Read answers from a script per vehicle (the last answer repeats; none means an
+// fakeAPI is a schedule.API whose Read answers from a script per vehicle (the last answer repeats; none means an
 // empty good reading) and records every call, with the read time the store held for the vehicle at that moment.
 // With hold set, each Read announces itself on arrived and waits for release (or its context).
 type fakeAPI struct {
@@ -78,7 +78,7 @@ func (f *fakeAPI) script(id string, as ...answer) {
 	f.answers[id] = as
 }
 
-func (f *fakeAPI) Vehicles(context.Context) ([]fleet.RemoteVehicle, error) { return nil, nil }
+func (f *fakeAPI) Vehicles(context.Context) ([]schedule.RemoteVehicle, error) { return nil, nil }
 
 func (f *fakeAPI) Prepare(context.Context) error {
 	f.mu.Lock()
@@ -94,7 +94,7 @@ func (f *fakeAPI) failPrepare(err error) {
 	f.prepareErr = err
 }
 
-func (f *fakeAPI) Read(ctx context.Context, v fleet.RemoteVehicle) (ledger.Reading, error) {
+func (f *fakeAPI) Read(ctx context.Context, v schedule.RemoteVehicle) (ledger.Reading, error) {
 	st, err := f.store.Load()
 	if err != nil {
 		return ledger.Reading{}, fmt.Errorf("fake: %w", err)
@@ -146,7 +146,7 @@ func (e retryErr) RetryAfter() time.Duration { return time.Duration(e) }
 
 // vehicleLimited returns a 429 RATE_LIMIT:VEHICLE error with a Retry-After of d.
 func vehicleLimited(d time.Duration) error {
-	return fmt.Errorf("%w: %w", fleet.ErrVehicleRateLimited, retryErr(d))
+	return fmt.Errorf("%w: %w", schedule.ErrVehicleRateLimited, retryErr(d))
 }
 
 // apiErr returns an adapter-style error of kind kind.
@@ -155,8 +155,8 @@ func apiErr(kind error, detail string) error {
 }
 
 // testConfig is the config of most scheduler tests: inline, no jitter, every badge automatic, seeded.
-func testConfig() fleet.SchedulerConfig {
-	return fleet.SchedulerConfig{Auto: allBadges, Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(1, 2))}
+func testConfig() schedule.Config {
+	return schedule.Config{Auto: allBadges, Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(1, 2))}
 }
 
 // stateFile returns a fresh state file in a temporary directory holding initial.
@@ -170,8 +170,8 @@ func stateFile(t *testing.T, initial ledger.State) *ledger.StateFile {
 }
 
 // newScheduler returns a scheduler over store and api with targets ts.
-func newScheduler(cfg fleet.SchedulerConfig, store ledger.Store, api fleet.API, ts ...fleet.Target) *fleet.Scheduler {
-	s := fleet.NewScheduler(cfg, store, api)
+func newScheduler(cfg schedule.Config, store ledger.Store, api schedule.API, ts ...schedule.Target) *schedule.Scheduler {
+	s := schedule.New(cfg, store, api)
 	s.SetTargets(ts)
 	return s
 }

@@ -1,4 +1,4 @@
-package fleet
+package schedule
 
 import (
 	"container/heap"
@@ -33,7 +33,7 @@ type entry struct {
 
 // lastRead returns the vehicle's last read: the later of the state's and the config's.
 func (e *entry) lastRead() time.Time {
-	return later(e.rec.ReadAt(), e.t.Vehicle.LastReadAt)
+	return later(e.rec.ReadAt(), e.t.LastReadAt)
 }
 
 // dueFirst orders the waiting heap: the earliest opening gate first, then by id so runs are reproducible.
@@ -41,7 +41,7 @@ func dueFirst(a, b *entry) bool {
 	if !a.due.Equal(b.due) {
 		return a.due.Before(b.due)
 	}
-	return a.t.Vehicle.ID < b.t.Vehicle.ID
+	return a.t.ID < b.t.ID
 }
 
 // oldestFirst orders the ready heap so the bucket is shared fairly: the vehicle read longest ago (never read first)
@@ -52,7 +52,7 @@ func oldestFirst(a, b *entry) bool {
 	if !la.Equal(lb) {
 		return la.Before(lb)
 	}
-	return a.t.Vehicle.ID < b.t.Vehicle.ID
+	return a.t.ID < b.t.ID
 }
 
 // entryHeap is a heap of entries that keeps each entry's index, so an entry can leave it from anywhere.
@@ -100,11 +100,11 @@ func (h *entryHeap) peek() *entry {
 	return h.items[0]
 }
 
-// opensAt returns when the gate opens for vehicle v whose record is rec (see nextRead, the one gate): ok is false
+// opensAt returns when the gate opens for target t whose record is rec (see ledger.Record.NextRead, the one gate): ok is false
 // when it never opens by itself (reads stopped, an asleep legacy vehicle). A learned Asleep does not close it: only a
 // read can tell that the vehicle woke.
-func (s *Scheduler) opensAt(v Vehicle, rec ledger.Record, now time.Time) (time.Time, bool) {
-	return rec.NextRead(rec.Facts(v.Facts()), later(v.LastReadAt, rec.ReadAt()), s.cfg.Intervals, now)
+func (s *Scheduler) opensAt(t *Target, rec ledger.Record, now time.Time) (time.Time, bool) {
+	return rec.NextRead(rec.Facts(t.Facts), later(t.LastReadAt, rec.ReadAt()), s.cfg.Intervals, now)
 }
 
 // unplace takes e out of its heap; it stays busy if it was. The caller holds s.mu.
@@ -131,8 +131,8 @@ func (s *Scheduler) schedule(e *entry, now time.Time) {
 	if len(e.pending) > 0 {
 		return
 	}
-	at, ok := s.opensAt(e.t.Vehicle, e.rec, now)
-	if !ok || !s.cfg.Auto[policy.BadgeOf(e.rec.Facts(e.t.Vehicle.Facts()))] {
+	at, ok := s.opensAt(e.t, e.rec, now)
+	if !ok || !s.cfg.Auto[policy.BadgeOf(e.rec.Facts(e.t.Facts))] {
 		return
 	}
 	e.due = at.Add(s.jitter())

@@ -1,4 +1,4 @@
-package fleet
+package schedule
 
 import (
 	"context"
@@ -7,11 +7,10 @@ import (
 	"time"
 )
 
-// API is what the fleet needs of a vehicle-data API. Smartcar's v3 is the one implemented (see live.go); a v2.0
-// adapter would implement the same three methods, and neither the scheduler nor the UI would change.
+// API is what the scheduler needs of a vehicle-data API: a way to get ready and the read itself. Smartcar's v3 is the
+// one implemented (fleet.NewSmartcarAPI); a v2.0 adapter would implement the same methods, and neither the scheduler
+// nor the UI would change.
 type API interface {
-	// Vehicles lists every connected vehicle. It spends no vehicle's read budget.
-	Vehicles(ctx context.Context) ([]RemoteVehicle, error)
 	// Prepare gets what a read needs before its time is recorded (an application token), so that Read sends at
 	// once. It spends no read budget. An error says no read can be sent now; errors.Is(err, ErrCredentials) when
 	// the credential is refused.
@@ -48,7 +47,7 @@ type RemoteVehicle struct {
 }
 
 // The kinds of API failure the scheduler branches on. An adapter wraps its own error with one of these
-// (fmt.Errorf("%w: %w", fleet.ErrAsleep, apiErr)), so callers use errors.Is and still see the API's message.
+// (fmt.Errorf("%w: %w", ErrAsleep, apiErr)), so callers use errors.Is and still see the API's message.
 var (
 	ErrVehicleRateLimited = errors.New("vehicle rate limited")        // 429 RATE_LIMIT:VEHICLE; see RetryAfter
 	ErrAppRateLimited     = errors.New("application rate limited")    // 429 RATE_LIMIT:SMARTCAR_API

@@ -1,4 +1,9 @@
-package fleet
+// Package schedule decides which vehicle is read when: one scheduler per process reads each target as soon as the
+// ledger's gate allows (plus jitter), records every read in the ledger before it is sent, stays inside the API's
+// app-wide request bucket, backs off on failures and Retry-After holds, holds answers it could not save, and tells
+// subscribers what changed. It defines the API it calls (Prepare and Read) and the errors an adapter wraps. It does not
+// know the config, the Smartcar client or the views: package fleet joins them.
+package schedule
 
 import (
 	"math/rand/v2"
@@ -10,14 +15,14 @@ import (
 	"fleetkey/policy"
 )
 
-// The defaults of a SchedulerConfig; the bucket's are DefaultBucketSize and DefaultRefillPerMinute.
+// The defaults of a Config; the bucket's are DefaultBucketSize and DefaultRefillPerMinute.
 const (
 	DefaultConcurrency = 4                // reads in flight at most
 	DefaultJitter      = 20 * time.Second // the most an automatic read waits after its gate opens
 )
 
-// SchedulerConfig configures a Scheduler. A zero field takes its default.
-type SchedulerConfig struct {
+// Config configures a Scheduler. A zero field takes its default.
+type Config struct {
 	// Intervals are the rules' intervals; zero means policy.DefaultIntervals().
 	Intervals policy.Intervals
 	// Auto holds the badges read automatically as soon as allowed ([read] auto). Others are read by ReadNow only.
@@ -39,7 +44,7 @@ type SchedulerConfig struct {
 }
 
 // withDefaults returns c with every zero field set to its default.
-func (c SchedulerConfig) withDefaults() SchedulerConfig {
+func (c Config) withDefaults() Config {
 	if c.Intervals == (policy.Intervals{}) {
 		c.Intervals = policy.DefaultIntervals()
 	}
@@ -61,11 +66,14 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 	return c
 }
 
-// Target is one vehicle the scheduler may read: its facts for the badge (config, and the key status learned into
-// the state) and how to reach it through the API. Vehicle.ID is its id in the state.
+// Target is one vehicle the scheduler may read: its id in the ledger, its configured facts (the key status learned
+// into the ledger fills a key the config leaves unknown), a last read known from elsewhere (the config's
+// last_read_at; zero when none), and how to reach it through the API.
 type Target struct {
-	Vehicle Vehicle
-	Remote  RemoteVehicle
+	ID         string
+	Facts      policy.Facts
+	LastReadAt time.Time
+	Remote     RemoteVehicle
 }
 
 // Update is what the scheduler tells its subscribers: a vehicle's record changed (a read started, ended, or was
@@ -73,7 +81,7 @@ type Target struct {
 type Update struct {
 	// ID is the vehicle's id; "" for an update of the scheduler as a whole.
 	ID string
-	// ledger.Record is the vehicle's record as stored (zero for ID "").
+	// Record is the vehicle's record as stored (zero for ID "").
 	Record ledger.Record
 	// Err is the read's error, or for ID "" the scheduler-wide one (errors.Is ErrCredentials: the credential is
 	// refused and nothing is read until SetTargets or Kick); nil when none.
@@ -90,8 +98,8 @@ type Update struct {
 	Health Health
 }
 
-// SchedulerStatus is a snapshot of the scheduler, for the UI's status line.
-type SchedulerStatus struct {
+// Status is a snapshot of the scheduler, for the UI's status line.
+type Status struct {
 	Vehicles           int       // targets
 	Tokens             float64   // tokens left in the scheduler's copy of the app-wide bucket
 	BucketSize         int       // its size
@@ -114,7 +122,7 @@ type SchedulerStatus struct {
 // gates opened, never a scan of the fleet; the only O(n) calls are SetTargets and the ledger.Store's own Update.
 // All methods are safe for concurrent use.
 type Scheduler struct {
-	cfg   SchedulerConfig
+	cfg   Config
 	store ledger.Store
 	api   API
 	wakeC chan struct{} // Run's wake-up: a target set, a kick, a read done
@@ -147,9 +155,9 @@ type Scheduler struct {
 	toldLimited bool
 }
 
-// NewScheduler returns a scheduler that records reads in store and sends them to api. It has no targets until
+// New returns a scheduler that records reads in store and sends them to api. It has no targets until
 // SetTargets and reads nothing until Step, Run or ReadNow.
-func NewScheduler(cfg SchedulerConfig, store ledger.Store, api API) *Scheduler {
+func New(cfg Config, store ledger.Store, api API) *Scheduler {
 	cfg = cfg.withDefaults()
 	return &Scheduler{
 		cfg: cfg, store: store, api: api,
@@ -177,7 +185,7 @@ func (s *Scheduler) SetTargets(ts []Target) {
 	s.seq++
 	next := make(map[string]*entry, len(ts))
 	for _, t := range ts {
-		id := t.Vehicle.ID
+		id := t.ID
 		if id == "" {
 			continue
 		}
@@ -216,10 +224,10 @@ func (s *Scheduler) Kick() {
 func (s *Scheduler) Wait() { s.wg.Wait() }
 
 // Status returns a snapshot of the scheduler at now.
-func (s *Scheduler) Status(now time.Time) SchedulerStatus {
+func (s *Scheduler) Status(now time.Time) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SchedulerStatus{
+	st := Status{
 		Vehicles: len(s.entries), Tokens: s.bucket.tokens(now), BucketSize: s.bucket.size,
 		NextToken: s.bucket.nextToken(now), BucketLimited: s.limited, CredentialsRefused: s.credRefused,
 		Health: s.health(), Err: s.lastErr, InFlight: s.inflight, Ready: s.ready.Len(),
@@ -254,4 +262,18 @@ func (s *Scheduler) Spend(now time.Time, n int) {
 	for range n {
 		s.bucket.spend(now)
 	}
+}
+
+// Health is what stops or holds a live fleet's reads as a whole, beyond one vehicle.
+type Health struct {
+	// CredentialsRefused: the API refused the application credential; no read is sent until it is accepted again.
+	CredentialsRefused bool
+	// Unreachable: the API could not be reached (nothing was sent); reads wait for RetryAt.
+	Unreachable bool
+	// RetryAt is when the credential or the connection is tried again by itself (Retry tries at once).
+	RetryAt time.Time
+	// Unsaved counts answers that the state store failed to save; those vehicles are held until they are saved.
+	Unsaved int
+	// Err is the error behind the trouble; nil when there is none.
+	Err error
 }

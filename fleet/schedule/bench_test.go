@@ -1,12 +1,11 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
+	"fleetkey/fleet/schedule"
 	"runtime"
 	"testing"
 	"time"
-
-	"fleetkey/fleet"
 )
 
 // benchVehicles is the fleet size of the benchmarks.
@@ -20,9 +19,9 @@ func BenchmarkSchedulerHour(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		bucket int
-	}{{name: "unlimited", bucket: 100_000_000}, {name: "default", bucket: fleet.DefaultBucketSize}} {
+	}{{name: "unlimited", bucket: 100_000_000}, {name: "default", bucket: schedule.DefaultBucketSize}} {
 		b.Run(bc.name, func(b *testing.B) {
-			s := newSim(benchVehicles, bc.bucket, fleet.DefaultRefillPerMinute)
+			s := newSim(benchVehicles, bc.bucket, schedule.DefaultRefillPerMinute)
 			s.run(b, 9*time.Hour) // past the first 8-hour window of the keyless vehicles
 			reads := s.api.reads
 			b.ReportAllocs()
@@ -46,12 +45,12 @@ func BenchmarkSchedulerHour(b *testing.B) {
 // 10 000 vehicles.
 func BenchmarkSchedulerMemory(b *testing.B) {
 	before := heapBytes()
-	s := newSim(benchVehicles, 100_000_000, fleet.DefaultRefillPerMinute)
+	s := newSim(benchVehicles, 100_000_000, schedule.DefaultRefillPerMinute)
 	s.run(b, time.Hour) // every vehicle read once
 	store, api, ts := s.api.store, s.api, targetsOf(s)
 	s.sched = nil
 	state := heapBytes() - before
-	var sched *fleet.Scheduler
+	var sched *schedule.Scheduler
 	var grown uint64
 	b.ResetTimer()
 	for range b.N {
@@ -59,7 +58,7 @@ func BenchmarkSchedulerMemory(b *testing.B) {
 		sched = nil
 		base := heapBytes()
 		b.StartTimer()
-		sched = fleet.NewScheduler(fleet.SchedulerConfig{Auto: allBadges, Inline: true}, store, api)
+		sched = schedule.New(schedule.Config{Auto: allBadges, Inline: true}, store, api)
 		sched.SetTargets(ts)
 		sched.Step(context.Background(), s.clock)
 		b.StopTimer()
@@ -72,8 +71,8 @@ func BenchmarkSchedulerMemory(b *testing.B) {
 }
 
 // targetsOf returns the targets of a simulation's fleet.
-func targetsOf(s *sim) []fleet.Target {
-	ts := make([]fleet.Target, 0, len(s.api.kind))
+func targetsOf(s *sim) []schedule.Target {
+	ts := make([]schedule.Target, 0, len(s.api.kind))
 	for id, kind := range s.api.kind {
 		ts = append(ts, target(id, map[string]string{"legacy": "legacy"}[kind]))
 	}

@@ -1,4 +1,4 @@
-package fleet
+package schedule
 
 import (
 	"context"
@@ -93,7 +93,7 @@ func (s *Scheduler) prepare(ctx context.Context, jobs []*job, now time.Time) err
 func (s *Scheduler) keep(e *entry, o outcome, at time.Time) {
 	e.rec = o.apply(e.rec)
 	e.pending = append(e.pending, o)
-	s.unsaved[e.t.Vehicle.ID] = e
+	s.unsaved[e.t.ID] = e
 	if s.saveAt.IsZero() || s.saveAt.Before(at) {
 		s.saveAt = at.Add(storeRetry)
 	}

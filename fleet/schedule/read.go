@@ -1,4 +1,4 @@
-package fleet
+package schedule
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func (s *Scheduler) reserve(id string, now time.Time) (*job, error) {
 	if e.at == busy { // a read is starting or in flight: its time may not be in e.rec yet
 		rec.ReservedAt = later(rec.ReservedAt, e.started.Add(sendWindow))
 	}
-	if err := s.refusal(e.t.Vehicle, rec, now); err != nil {
+	if err := s.refusal(e.t, rec, now); err != nil {
 		return nil, err
 	}
 	if e.at == busy { // only with an interval of zero

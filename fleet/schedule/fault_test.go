@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 )
 
 // notSentErr is an adapter-style error of a request that never left.
 func notSentErr() error {
-	return fmt.Errorf("%w: %w: dial tcp: connection refused", fleet.ErrTransient, fleet.ErrNotSent)
+	return fmt.Errorf("%w: %w: dial tcp: connection refused", schedule.ErrTransient, schedule.ErrNotSent)
 }
 
 // A read that never reached the network releases its reservation: the keyless vehicle's 8 h are not spent. Every
@@ -33,7 +33,7 @@ func TestSchedulerReleasesAReadThatNeverLeft(t *testing.T) {
 			} else {
 				_, err = s.ReadNow(context.Background(), "k", t0)
 			}
-			if !errors.Is(err, fleet.ErrNotSent) && via == "ReadNow" {
+			if !errors.Is(err, schedule.ErrNotSent) && via == "ReadNow" {
 				t.Errorf("ReadNow() = %v, want ErrNotSent", err)
 			}
 			rec := record(t, store, "k")
@@ -59,7 +59,7 @@ func TestSchedulerReleasesAReadThatNeverLeft(t *testing.T) {
 func TestSchedulerKeepsAReadThatMayHaveLeft(t *testing.T) {
 	store := stateFile(t, ledger.State{})
 	api := newFakeAPI(store)
-	api.script("k", answer{err: apiErr(fleet.ErrTransient, "timeout after the request was written")})
+	api.script("k", answer{err: apiErr(schedule.ErrTransient, "timeout after the request was written")})
 	s := newScheduler(testConfig(), store, api, target("k", "keyless"))
 	s.Step(context.Background(), t0)
 	if rec := record(t, store, "k"); !rec.LastReadAt.Equal(t0) || !rec.ReservedAt.IsZero() {
@@ -80,7 +80,7 @@ func TestSchedulerPrepareFailsRecordsNothing(t *testing.T) {
 		err     error
 		refused bool
 	}{
-		{"credential refused", apiErr(fleet.ErrCredentials, "token endpoint 401 invalid_client"), true},
+		{"credential refused", apiErr(schedule.ErrCredentials, "token endpoint 401 invalid_client"), true},
 		{"token endpoint down", notSentErr(), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,11 +135,11 @@ func TestSchedulerKeepsAnAnswerItCannotSave(t *testing.T) {
 	<-api.arrived
 	store.failing.Store(true) // the grant was saved; the answer will not be
 	api.release <- struct{}{}
-	if err := <-done; !errors.Is(err, fleet.ErrVehicleRateLimited) || !strings.Contains(err.Error(), "no space left") {
+	if err := <-done; !errors.Is(err, schedule.ErrVehicleRateLimited) || !strings.Contains(err.Error(), "no space left") {
 		t.Fatalf("ReadNow() = %v, want the 429 and the failed save", err)
 	}
 	api.hold = false
-	waitUpdate(t, updates, func(u fleet.Update) bool { return u.ID == "a" && u.Unsaved })
+	waitUpdate(t, updates, func(u schedule.Update) bool { return u.ID == "a" && u.Unsaved })
 	st := s.Status(t0)
 	if st.Health.Unsaved != 1 || st.Health.Err == nil {
 		t.Errorf("Health = %+v, want 1 unsaved answer and its error", st.Health)
@@ -155,10 +155,10 @@ func TestSchedulerKeepsAnAnswerItCannotSave(t *testing.T) {
 	if rec := record(t, store, "a"); !rec.NotBefore.Equal(t0.Add(time.Hour)) || !rec.ReservedAt.IsZero() {
 		t.Fatalf("record once saved = %+v, want the Retry-After kept", rec)
 	}
-	if h := s.Status(t0.Add(11 * time.Minute)).Health; h != (fleet.Health{}) {
+	if h := s.Status(t0.Add(11 * time.Minute)).Health; h != (schedule.Health{}) {
 		t.Errorf("Health once saved = %+v, want none", h)
 	}
-	waitUpdate(t, updates, func(u fleet.Update) bool {
+	waitUpdate(t, updates, func(u schedule.Update) bool {
 		return u.ID == "a" && !u.Unsaved && u.Record.NotBefore.Equal(t0.Add(time.Hour))
 	})
 	s.Step(context.Background(), t0.Add(59*time.Minute))
@@ -175,7 +175,7 @@ func TestSchedulerKeepsAnAnswerItCannotSave(t *testing.T) {
 func TestSchedulerAppRateLimitHonoursRetryAfter(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
-	api.script("a", answer{err: fmt.Errorf("%w: %w", fleet.ErrAppRateLimited, retryErr(3*time.Hour))})
+	api.script("a", answer{err: fmt.Errorf("%w: %w", schedule.ErrAppRateLimited, retryErr(3*time.Hour))})
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"))
 	if next := s.Step(context.Background(), t0); !next.Equal(t0.Add(3 * time.Hour)) {
 		t.Errorf("Step() after an app-wide 429 with Retry-After 3h = %v, want t0+3h", next)

@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 )
 
 // A state_file that is a symlink stays one, and two configs naming the link and its target share one lock and one
@@ -62,4 +62,4 @@ func TestStateFileSymlink(t *testing.T) {
 }
 
 // target1 is a keyless target with id id.
-func target1(id string) fleet.Target { return target(id, "keyless") }
+func target1(id string) schedule.Target { return target(id, "keyless") }

@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
 )
 
@@ -94,15 +94,15 @@ type simAPI struct {
 	maxGap                                    time.Duration // the longest a vehicle's data aged
 }
 
-func (a *simAPI) Vehicles(context.Context) ([]fleet.RemoteVehicle, error) { return nil, nil }
+func (a *simAPI) Vehicles(context.Context) ([]schedule.RemoteVehicle, error) { return nil, nil }
 
 func (a *simAPI) Prepare(context.Context) error { return nil }
 
-func (a *simAPI) Read(_ context.Context, v fleet.RemoteVehicle) (ledger.Reading, error) {
+func (a *simAPI) Read(_ context.Context, v schedule.RemoteVehicle) (ledger.Reading, error) {
 	now := *a.now
 	if !a.bucket.take(now) {
 		a.rejections++
-		return ledger.Reading{}, fmt.Errorf("%w: 429 SMARTCAR_API", fleet.ErrAppRateLimited)
+		return ledger.Reading{}, fmt.Errorf("%w: 429 SMARTCAR_API", schedule.ErrAppRateLimited)
 	}
 	if a.store.lastRead(v.ID).Before(now) { // the time recorded before the send must not precede it
 		a.unrecorded++
@@ -145,7 +145,7 @@ func simReading(kind, id string, now time.Time) ledger.Reading {
 type sim struct {
 	clock time.Time
 	api   *simAPI
-	sched *fleet.Scheduler
+	sched *schedule.Scheduler
 	steps int
 }
 
@@ -157,10 +157,10 @@ func newSim(n, bucketSize int, refill float64) *sim {
 	s.api = &simAPI{now: &s.clock, store: store, start: t0, iv: iv, kind: map[string]string{},
 		last: map[string]time.Time{}, bucket: simBucket{size: bucketSize, tokens: bucketSize,
 			every: time.Duration(float64(time.Minute) / refill), last: t0}}
-	cfg := fleet.SchedulerConfig{Intervals: iv, Auto: allBadges, BucketSize: bucketSize, RefillPerMinute: refill,
+	cfg := schedule.Config{Intervals: iv, Auto: allBadges, BucketSize: bucketSize, RefillPerMinute: refill,
 		Inline: true, Rand: rand.New(rand.NewPCG(42, 7))}
-	s.sched = fleet.NewScheduler(cfg, store, s.api)
-	ts := make([]fleet.Target, n)
+	s.sched = schedule.New(cfg, store, s.api)
+	ts := make([]schedule.Target, n)
 	for i := range ts {
 		id, kind := fmt.Sprintf("v%05d", i), simKinds[i%len(simKinds)]
 		s.api.kind[id] = kind
@@ -216,12 +216,12 @@ func TestSchedulerSimulatedWeek(t *testing.T) {
 		}
 	})
 	t.Run("default bucket", func(t *testing.T) {
-		s := newSim(vehicles, fleet.DefaultBucketSize, fleet.DefaultRefillPerMinute)
+		s := newSim(vehicles, schedule.DefaultBucketSize, schedule.DefaultRefillPerMinute)
 		s.run(t, week)
 		a := s.api
-		capacity := float64(fleet.DefaultBucketSize) + fleet.DefaultRefillPerMinute*week.Minutes()
+		capacity := float64(schedule.DefaultBucketSize) + schedule.DefaultRefillPerMinute*week.Minutes()
 		// Fair share: R reads a minute among N vehicles read each every N/R minutes; allow half as much again.
-		fair := time.Duration(1.5 * vehicles / fleet.DefaultRefillPerMinute * float64(time.Minute))
+		fair := time.Duration(1.5 * vehicles / schedule.DefaultRefillPerMinute * float64(time.Minute))
 		t.Logf("reads %d of a capacity of %.0f (%.2f%%), steps %d, violations %d, rejections %d, unrecorded %d, "+
 			"oldest data %v (fair bound %v)", a.reads, capacity, 100*float64(a.reads)/capacity, s.steps,
 			a.violations, a.rejections, a.unrecorded, s.staleness(), fair)

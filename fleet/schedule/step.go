@@ -1,4 +1,4 @@
-package fleet
+package schedule
 
 import (
 	"container/heap"
@@ -30,7 +30,7 @@ type job struct {
 }
 
 // id returns the vehicle's id.
-func (j *job) id() string { return j.t.Vehicle.ID }
+func (j *job) id() string { return j.t.ID }
 
 // Step does, at now, everything due: it starts the reads that the rules, NotBefore, the bucket and the concurrency
 // allow (auto badges only), oldest last read first, and returns when it next has something to do: the next gate
@@ -140,7 +140,7 @@ func (s *Scheduler) grant(st ledger.State, jobs []*job, now time.Time) ledger.St
 	out := ledger.State{Vehicles: make(map[string]ledger.Record, len(jobs))}
 	for _, j := range jobs {
 		rec := st.Vehicles[j.id()]
-		j.granted, j.refusal = false, s.refusal(j.t.Vehicle, rec, now)
+		j.granted, j.refusal = false, s.refusal(j.t, rec, now)
 		if j.refusal == nil {
 			rec.ReservedAt = now.Add(sendWindow)
 			out.Vehicles[j.id()] = rec.Touch(now)
@@ -150,10 +150,10 @@ func (s *Scheduler) grant(st ledger.State, jobs []*job, now time.Time) ledger.St
 	return out
 }
 
-// refusal returns why the gate refuses vehicle v with record rec at now, or nil when it lets the read through.
-func (s *Scheduler) refusal(v Vehicle, rec ledger.Record, now time.Time) error {
-	if at, ok := s.opensAt(v, rec, now); !ok || now.Before(at) {
-		return &ledger.NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
+// refusal returns why the gate refuses target t with record rec at now, or nil when it lets the read through.
+func (s *Scheduler) refusal(t *Target, rec ledger.Record, now time.Time) error {
+	if at, ok := s.opensAt(t, rec, now); !ok || now.Before(at) {
+		return &ledger.NotAllowedError{ID: t.ID, Next: at, Stopped: rec.Stopped}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package fleet_test
+package schedule_test
 
 import (
 	"context"
@@ -9,17 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 )
 
 func TestSchedulerRecordsBeforeSend(t *testing.T) {
 	tests := []struct {
 		name string
-		read func(s *fleet.Scheduler) error
+		read func(s *schedule.Scheduler) error
 	}{
-		{name: "Step", read: func(s *fleet.Scheduler) error { s.Step(context.Background(), t0); return nil }},
-		{name: "ReadNow", read: func(s *fleet.Scheduler) error {
+		{name: "Step", read: func(s *schedule.Scheduler) error { s.Step(context.Background(), t0); return nil }},
+		{name: "ReadNow", read: func(s *schedule.Scheduler) error {
 			_, err := s.ReadNow(context.Background(), "a", t0)
 			return err
 		}},
@@ -33,7 +33,7 @@ func TestSchedulerRecordsBeforeSend(t *testing.T) {
 				t.Fatalf("read error = %v", err)
 			}
 			calls := api.callList()
-			if want := t0.Add(fleet.SendWindow); len(calls) != 1 || !calls[0].recorded.Equal(want) {
+			if want := t0.Add(schedule.SendWindow); len(calls) != 1 || !calls[0].recorded.Equal(want) {
 				t.Fatalf("calls = %+v, want one call that found its read reserved at %v already in the state file",
 					calls, want)
 			}
@@ -67,8 +67,8 @@ func TestSchedulerCrashAfterRecord(t *testing.T) {
 	api2 := newFakeAPI(restarted)
 	s2 := newScheduler(testConfig(), restarted, api2, target("a", "legacy"))
 	// The crash left a reservation: a read counted at the latest moment it could have been sent.
-	opens := t0.Add(fleet.SendWindow + 5*time.Minute)
-	for _, now := range []time.Time{t0.Add(time.Second), t0.Add(fleet.SendWindow / 2), opens.Add(-1)} {
+	opens := t0.Add(schedule.SendWindow + 5*time.Minute)
+	for _, now := range []time.Time{t0.Add(time.Second), t0.Add(schedule.SendWindow / 2), opens.Add(-1)} {
 		if next := s2.Step(context.Background(), now); !next.Equal(opens) {
 			t.Errorf("Step(%v) after the crash = %v, want %v", now, next, opens)
 		}
@@ -89,7 +89,7 @@ func TestSchedulerCrashAfterRecord(t *testing.T) {
 func TestSchedulerGate(t *testing.T) {
 	tests := []struct {
 		name     string
-		target   fleet.Target
+		target   schedule.Target
 		rec      ledger.Record
 		now      time.Time
 		wantRead bool
@@ -162,7 +162,7 @@ func TestSchedulerAsleepLegacyIsNeverRead(t *testing.T) {
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := newFakeAPI(store)
 	tg := target("a", "legacy")
-	tg.Vehicle.Asleep = true
+	tg.Facts.Asleep = true
 	s := newScheduler(testConfig(), store, api, tg)
 	if next := s.Step(context.Background(), t0); !next.IsZero() {
 		t.Errorf("Step() = %v, want zero (nothing to do)", next)
@@ -197,9 +197,9 @@ func TestSchedulerRechecksTheStore(t *testing.T) {
 	if got := api.ids(); len(got) != 0 {
 		t.Errorf("calls = %v, want none", got)
 	}
-	if st := s.Status(t0.Add(2 * time.Minute)); st.Tokens != fleet.DefaultBucketSize || st.InFlight != 0 {
+	if st := s.Status(t0.Add(2 * time.Minute)); st.Tokens != schedule.DefaultBucketSize || st.InFlight != 0 {
 		t.Errorf("Status() tokens, in flight = %v, %d; want %d (refused reads give their token back), 0", st.Tokens,
-			st.InFlight, fleet.DefaultBucketSize)
+			st.InFlight, schedule.DefaultBucketSize)
 	}
 	for u := range updates {
 		if u.ID == "a" {
@@ -216,7 +216,7 @@ func TestSchedulerSetTargets(t *testing.T) {
 	api := newFakeAPI(store)
 	s := newScheduler(testConfig(), store, api, target("a", "legacy"), target("b", "legacy"))
 	s.Step(context.Background(), t0)
-	s.SetTargets([]fleet.Target{target("b", "legacy"), target("c", "installed")})
+	s.SetTargets([]schedule.Target{target("b", "legacy"), target("c", "installed")})
 	s.Step(context.Background(), t0.Add(5*time.Minute))
 	if got, want := api.ids(), []string{"a", "b", "c", "b"}; !slices.Equal(got, want) {
 		t.Errorf("calls = %v, want %v (a no longer a target; c new, never read, so first)", got, want)
