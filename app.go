@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 )
@@ -31,7 +32,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 
 // app is a loaded fleet: its config, its state store and how to label it.
 type app struct {
-	cfg   fleet.Config
+	cfg   config.Config
 	fleet *fleet.Fleet
 	sched *schedule.Scheduler // nil for the config source
 	label string              // "demo" or the config path
@@ -73,7 +74,7 @@ func openApp(g globals, now time.Time, own bool) (*app, error) {
 	if _, err := os.Stat(path); !explicit && errors.Is(err, fs.ErrNotExist) || path == "" {
 		return demoApp(now) // the demo keeps its state in memory: no serve can own it
 	}
-	cfg, err := fleet.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func openApp(g globals, now time.Time, own bool) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path}
-	if cfg.Source == fleet.SourceSmartcar {
+	if cfg.Source == config.SourceSmartcar {
 		if a, err = liveApp(cfg, store, path, !g.noListing); err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func openApp(g globals, now time.Time, own bool) (*app, error) {
 }
 
 // statePathOf is the config's state_file, relative to the config file's directory, or the XDG default.
-func statePathOf(cfg fleet.Config, configPath string) (string, error) {
+func statePathOf(cfg config.Config, configPath string) (string, error) {
 	switch {
 	case cfg.StateFile == "":
 		return ledger.DefaultStatePath()
@@ -112,7 +113,7 @@ func statePathOf(cfg fleet.Config, configPath string) (string, error) {
 
 // demoApp runs on the embedded example fleet, with read history placed around now and kept in memory only.
 func demoApp(now time.Time) (*app, error) {
-	cfg, err := fleet.ParseConfig("config.example.toml (embedded demo)", demoConfig)
+	cfg, err := config.Parse("config.example.toml (embedded demo)", demoConfig)
 	if err != nil {
 		return nil, fmt.Errorf("embedded demo config: %w", err)
 	}
@@ -138,7 +139,7 @@ func (e *servedError) Error() string {
 func (e *servedError) Unwrap() error { return e.owned }
 
 // checkServed reports whether `fleetkey serve` owns the state file; when own is set, that is a *servedError.
-func checkServed(cfg fleet.Config, statePath string, own bool) (bool, error) {
+func checkServed(cfg config.Config, statePath string, own bool) (bool, error) {
 	pid, held, err := ledger.OwnerOf(statePath)
 	if err != nil {
 		return false, err
@@ -150,7 +151,7 @@ func checkServed(cfg fleet.Config, statePath string, own bool) (bool, error) {
 }
 
 // ownState is nil unless `fleetkey serve` owns the state of the config at configPath: then a *servedError.
-func ownState(cfg fleet.Config, configPath string) error {
+func ownState(cfg config.Config, configPath string) error {
 	statePath, err := statePathOf(cfg, configPath)
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/serve"
 	"fleetkey/ui"
 )
@@ -69,7 +69,7 @@ func auditPath(g globals) (string, error) {
 	if _, err := os.Stat(path); !explicit && errors.Is(err, fs.ErrNotExist) || path == "" {
 		return serve.DefaultAuditPath()
 	}
-	cfg, err := fleet.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return "", err
 	}
@@ -90,7 +90,7 @@ func configRelative(p, configPath string) string {
 // readAuditFile reads the entries of the log at path from cutoff on; a missing file wraps fs.ErrNotExist. A log that
 // is not a regular file (a FIFO would block the read until some process writes to it) is refused.
 func readAuditFile(path string, cutoff time.Time) ([]serve.AuditEntry, error) {
-	f, err := fleet.OpenRegular(path)
+	f, err := config.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

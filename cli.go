@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/ui"
 )
 
@@ -156,7 +157,7 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		path = fs.Arg(0)
 	}
-	cfg, err := fleet.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(stdout, ui.CleanText(err.Error()))
 		return 1

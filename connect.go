@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/connect"
 	"fleetkey/ui"
 )
@@ -42,7 +43,7 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	path, _ := configPath(g.config)
-	cfg, err := fleet.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -178,7 +179,7 @@ func onboard(a *app, r connect.Redirect, op operator, stderr io.Writer) int {
 	return 0
 }
 
-func readOutcome(e fleet.Entry, err error, cfg fleet.Config, now time.Time) string {
+func readOutcome(e fleet.Entry, err error, cfg config.Config, now time.Time) string {
 	if err != nil {
 		return "read: " + ui.Clean(err.Error())
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
@@ -17,7 +18,7 @@ const listTimeout = time.Minute
 
 // liveApp connects to Smartcar: the secret comes from the environment variable the config names, never from a file.
 // Listing the vehicles spends no read; reads go through the scheduler, which the console starts.
-func liveApp(cfg fleet.Config, store ledger.Store, path string, list bool) (*app, error) {
+func liveApp(cfg config.Config, store ledger.Store, path string, list bool) (*app, error) {
 	sc := cfg.Smartcar
 	secret := os.Getenv(sc.ClientSecretEnv)
 	if secret == "" {

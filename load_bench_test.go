@@ -19,7 +19,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 )
 
@@ -100,8 +100,8 @@ func operatorKey(b testing.TB, p *serveProc) string {
 }
 
 // writeHistory gives every vehicle a read a few minutes ago, so every row's countdown ticks during the window.
-func writeHistory(b testing.TB, config []byte, path string) {
-	c, err := fleet.ParseConfig("example", config)
+func writeHistory(b testing.TB, cfgData []byte, path string) {
+	c, err := config.Parse("example", cfgData)
 	if err != nil {
 		b.Fatal(err)
 	}

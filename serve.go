@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/serve"
@@ -109,7 +109,7 @@ func serveScheduled(ctx context.Context, sched *schedule.Scheduler, srv *serve.S
 }
 
 // serveConfig is [serve] with paths resolved against the config file and the XDG defaults; authorized_keys is required.
-func serveConfig(c fleet.Config, configPath, listen string) (serve.Config, error) {
+func serveConfig(c config.Config, configPath, listen string) (serve.Config, error) {
 	s := c.Serve
 	if s.AuthorizedKeys == "" {
 		return serve.Config{}, fmt.Errorf("%s: [serve] authorized_keys is required: the SSH keys allowed in, each with role=operator or viewer", configPath)
@@ -128,7 +128,7 @@ func serveConfig(c fleet.Config, configPath, listen string) (serve.Config, error
 		HostKey: configRelative(hostKey, configPath), MaxSessions: s.MaxSessions, IdleTimeout: s.IdleTimeout}, nil
 }
 
-func openAudit(c fleet.Config, configPath string) (*serve.Audit, error) {
+func openAudit(c config.Config, configPath string) (*serve.Audit, error) {
 	p := c.Serve.AuditLog
 	if p == "" {
 		var err error

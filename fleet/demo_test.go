@@ -5,15 +5,16 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 )
 
 // demoConfig loads the documented example, which the console runs on as its demo fleet.
-func demoConfig(t *testing.T) fleet.Config {
+func demoConfig(t *testing.T) config.Config {
 	t.Helper()
-	cfg, err := fleet.LoadConfig("../config.example.toml")
+	cfg, err := config.Load("../config.example.toml")
 	if err != nil {
-		t.Fatalf("LoadConfig(config.example.toml) = %v", err)
+		t.Fatalf("config.Load(config.example.toml) = %v", err)
 	}
 	return cfg
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
@@ -30,7 +31,7 @@ func TestMissingFactsNeverLegacy(t *testing.T) {
 	for _, v := range yearless {
 		reads[v.ID] = fleetNow.Add(-5 * time.Minute)
 	}
-	cfg := fleet.Config{Account: fleet.Account{Plan: fleet.PlanFree}, Intervals: policy.DefaultIntervals(),
+	cfg := config.Config{Account: config.Account{Plan: config.PlanFree}, Intervals: policy.DefaultIntervals(),
 		Vehicles: yearless}
 	f := fleet.New(cfg, seededStateFile(t, reads))
 	entries, err := f.Entries()
@@ -73,9 +74,9 @@ func TestLiveMissingYearNotAutoRead(t *testing.T) {
 	}
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
-	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: fleet.DefaultAuto(),
+	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: config.DefaultAuto(),
 		Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(5, 6))}, store, api)
-	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}},
+	f := fleet.NewLive(config.Config{Intervals: policy.DefaultIntervals(), Account: config.Account{Plan: config.PlanFree}},
 		store, api, sched)
 	ctx := context.Background()
 	if err := f.Refresh(ctx, clock.Now()); err != nil {

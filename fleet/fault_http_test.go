@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
@@ -159,7 +160,7 @@ func TestSchedulerUnderFaults(t *testing.T) {
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
 	sched := schedule.New(schedule.Config{Auto: auto, Inline: true, Rand: rand.New(rand.NewPCG(1, 2))},
 		store, api)
-	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals()}, store, api, sched)
+	f := fleet.NewLive(config.Config{Intervals: policy.DefaultIntervals()}, store, api, sched)
 	ctx := context.Background()
 	if err := f.Refresh(ctx, clock.Now()); err != nil {
 		t.Fatal(err)

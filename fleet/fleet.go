@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
@@ -47,7 +48,7 @@ func (e Entry) Allowed(iv policy.Intervals, now time.Time) bool {
 // Fleet is the console's fleet: its vehicles (from the config, or listed by a data API and overlaid with the
 // config's entries), their state, and the one place reads go through the budget gate.
 type Fleet struct {
-	cfg   Config
+	cfg   config.Config
 	store ledger.Store
 	api   API                 // nil for the config source
 	sched *schedule.Scheduler // nil for the config source: a read there only records its time
@@ -61,7 +62,7 @@ type Fleet struct {
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
-func New(cfg Config, store ledger.Store) *Fleet {
+func New(cfg config.Config, store ledger.Store) *Fleet {
 	f := &Fleet{cfg: cfg, store: store, pending: map[string]bool{}}
 	f.setVehicles(cfg.Vehicles)
 	return f

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
@@ -31,9 +32,9 @@ const (
 )
 
 // testFleetConfig returns a free-plan fleet with one vehicle per case, at the default intervals.
-func testFleetConfig() fleet.Config {
-	return fleet.Config{
-		Account:   fleet.Account{Plan: fleet.PlanFree},
+func testFleetConfig() config.Config {
+	return config.Config{
+		Account:   config.Account{Plan: config.PlanFree},
 		Intervals: policy.DefaultIntervals(),
 		Vehicles: []fleet.Vehicle{
 			{ID: idLegacy, VIN: "5YJSA1E23JF245190", Name: "Legacy", Make: "Tesla", Model: "Model S", Year: 2018,
@@ -45,7 +46,7 @@ func testFleetConfig() fleet.Config {
 			{ID: idKeyless, VIN: "7SAYGDEE5PA095337", Name: "Keyless", Make: "Tesla", Model: "Model Y", Year: 2023,
 				Key: policy.KeyMissing, VirtualKeyURL: ownKeyURL},
 			{ID: idUnknown, VIN: "5YJ3E1EAXSF901256", Name: "Unknown", Make: "Tesla", Model: "Model 3", Year: 2021},
-			{ID: idConfigRead, VIN: "5YJ3E1EA9JF046211", Name: "Config read", Make: "Tesla", Model: "Model 3",
+			{ID: idConfigRead, VIN: "5YJ3E1EA9JF046211", Name: "config.Config read", Make: "Tesla", Model: "Model 3",
 				Year: 2018, Key: policy.KeyMissing, LastReadAt: fleetNow.Add(-time.Hour)},
 		},
 	}
@@ -290,15 +291,15 @@ func TestFleetKeyURL(t *testing.T) {
 	legacy, keyless, own := cfg.Vehicles[0], cfg.Vehicles[4], cfg.Vehicles[3]
 	tests := []struct {
 		name    string
-		account fleet.Account
+		account config.Account
 		v       fleet.Vehicle
 		want    string
 	}{
-		{"free", fleet.Account{Plan: fleet.PlanFree}, keyless, smartcarKey},
-		{"build", fleet.Account{Plan: fleet.PlanBuild}, keyless, smartcarKey},
-		{"enterprise", fleet.Account{Plan: fleet.PlanEnterprise, Subdomain: "fleetco"}, keyless, enterpriseKey},
-		{"per-vehicle URL beats the plan", fleet.Account{Plan: fleet.PlanEnterprise, Subdomain: "fleetco"}, own, ownKeyURL},
-		{"legacy needs none", fleet.Account{Plan: fleet.PlanEnterprise, Subdomain: "fleetco"}, legacy, ""},
+		{"free", config.Account{Plan: config.PlanFree}, keyless, smartcarKey},
+		{"build", config.Account{Plan: config.PlanBuild}, keyless, smartcarKey},
+		{"enterprise", config.Account{Plan: config.PlanEnterprise, Subdomain: "fleetco"}, keyless, enterpriseKey},
+		{"per-vehicle URL beats the plan", config.Account{Plan: config.PlanEnterprise, Subdomain: "fleetco"}, own, ownKeyURL},
+		{"legacy needs none", config.Account{Plan: config.PlanEnterprise, Subdomain: "fleetco"}, legacy, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,8 +318,8 @@ func TestFleetFind(t *testing.T) {
 	}{
 		{"id", idKeyless, idKeyless},
 		{"VIN", "5YJ3E1EA8NF187342", idInstalled},
-		{"exact name", "Config read", idConfigRead},
-		{"name prefix", "Config", ""},
+		{"exact name", "config.Config read", idConfigRead},
+		{"name prefix", "config.Config", ""},
 		{"unknown", "nope", ""},
 		{"empty", "", ""},
 	}

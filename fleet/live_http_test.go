@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
@@ -44,7 +45,7 @@ func TestSchedulerOverHTTP(t *testing.T) {
 	api := fleet.NewSmartcarAPI(client, "live", clock.Now)
 	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
 		Rand: rand.New(rand.NewPCG(1, 2))}, store, api)
-	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals()}, store, api, sched)
+	f := fleet.NewLive(config.Config{Intervals: policy.DefaultIntervals()}, store, api, sched)
 	ctx := context.Background()
 	if err := f.Refresh(ctx, clock.Now()); err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func TestChangesApplyOverlayByLearnedVIN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := fleet.ParseConfig("overlay.toml", []byte("[fleet]\nsource = \"smartcar\"\n[smartcar]\nclient_id = \"c\"\n"+
+	cfg, err := config.Parse("overlay.toml", []byte("[fleet]\nsource = \"smartcar\"\n[smartcar]\nclient_id = \"c\"\n"+
 		"client_secret_env = \"S\"\n[[vehicle]]\nvin = \"5YJ3E1EA8NF187342\"\nname = \"Depot van\"\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fmt"
@@ -10,7 +11,7 @@ import (
 
 // NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
 // It has no vehicles until Refresh.
-func NewLive(cfg Config, store ledger.Store, api API, sched *schedule.Scheduler) *Fleet {
+func NewLive(cfg config.Config, store ledger.Store, api API, sched *schedule.Scheduler) *Fleet {
 	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]schedule.RemoteVehicle{},
 		pending: map[string]bool{}, index: map[string]int{}}
 }

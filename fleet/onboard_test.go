@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
@@ -30,7 +31,7 @@ func liveFleet(t *testing.T, clock *fakeClock, srv *fakeserver.Server) (*fleet.F
 	auto := map[policy.Badge]bool{policy.Legacy: true, policy.KeyInstalled: true, policy.Keyless: true, policy.Unknown: true}
 	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Auto: auto, Inline: true,
 		Jitter: -1, Rand: rand.New(rand.NewPCG(3, 4))}, store, api)
-	cfg := fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}}
+	cfg := config.Config{Intervals: policy.DefaultIntervals(), Account: config.Account{Plan: config.PlanFree}}
 	f := fleet.NewLive(cfg, store, api, sched)
 	if err := f.Refresh(context.Background(), clock.Now()); err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func TestOnboardSpendsOneReadAfterConfirm(t *testing.T) {
 }
 
 func TestOnboardNeedsLiveSource(t *testing.T) {
-	f := fleet.New(fleet.Config{Intervals: policy.DefaultIntervals()}, ledger.NewMemoryStore(ledger.State{}))
+	f := fleet.New(config.Config{Intervals: policy.DefaultIntervals()}, ledger.NewMemoryStore(ledger.State{}))
 	if _, err := f.AddUser(context.Background(), "u", "", time.Now()); err != fleet.ErrNoLiveSource {
 		t.Errorf("AddUser on the config source = %v, want ErrNoLiveSource", err)
 	}

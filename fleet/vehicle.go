@@ -1,26 +1,12 @@
-// Package fleet holds the domain of fleetkey and its I/O: the vehicles, the config file that defines them, the state
-// file that keeps every read's time across restarts, and the views of the fleet that the UI and the CLI draw from.
+// Package fleet joins the parts of fleetkey into the fleet the console and the CLI draw: the vehicles of the config
+// or of the Smartcar listing overlaid with the config's entries, each joined with its ledger record and its badge
+// (Entry), the one place a read goes through the gate (Fleet.Read), the news of every read (Changes), onboarding of
+// new vehicles after Connect, the Smartcar v3 adapter behind the scheduler's API, and the demo history. It decides how
+// the parts meet, not the rules (policy), the config (config), the history (ledger) or the schedule (schedule).
 package fleet
 
-import (
-	"time"
+import "fleetkey/fleet/config"
 
-	"fleetkey/policy"
-)
-
-// Vehicle is one car of the fleet, as configured (a value).
-type Vehicle struct {
-	ID, VIN, Name, Make, Model string
-	Year                       int
-	Key                        policy.KeyStatus
-	Asleep                     bool
-	// VirtualKeyURL is the per-vehicle URL Smartcar returned after Connect; "" when not set.
-	VirtualKeyURL string
-	// LastReadAt is the last read known from elsewhere (config last_read_at); zero when unknown.
-	LastReadAt time.Time
-}
-
-// Facts returns what the policy rules need to know of the vehicle.
-func (v Vehicle) Facts() policy.Facts {
-	return policy.Facts{Make: v.Make, Model: v.Model, Year: v.Year, Key: v.Key, Asleep: v.Asleep}
-}
+// Vehicle is one car of the fleet (a value). The config defines it, since the [[vehicle]] entries are where vehicles
+// first come from; a listed vehicle is one too, overlaid with its entry.
+type Vehicle = config.Vehicle

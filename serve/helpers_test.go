@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
@@ -119,7 +120,7 @@ func (h *harness) stop(t *testing.T) error {
 
 // configFleet is a config-source fleet of two vehicles, never read.
 func configFleet() *fleet.Fleet {
-	cfg := fleet.Config{Intervals: policy.DefaultIntervals(), Vehicles: []fleet.Vehicle{
+	cfg := config.Config{Intervals: policy.DefaultIntervals(), Vehicles: []fleet.Vehicle{
 		{ID: "v-van", Name: "Depot van", Make: "Tesla", Model: "Model Y", Year: 2023, Key: policy.KeyPaired},
 		{ID: "v-shuttle", Name: "Night shuttle", Make: "Tesla", Model: "Model S", Year: 2016},
 	}}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
 	"fleetkey/fleet/smartcar"
@@ -31,7 +32,7 @@ func liveFleet(t *testing.T, cars ...fakeserver.Car) (*fleet.Fleet, *fakeserver.
 	store := ledger.NewMemoryStore(ledger.State{})
 	api := fleet.NewSmartcarAPI(client, "live", time.Now)
 	sched := schedule.New(schedule.Config{Intervals: policy.DefaultIntervals(), Jitter: -1}, store, api)
-	f := fleet.NewLive(fleet.Config{Intervals: policy.DefaultIntervals(), Account: fleet.Account{Plan: fleet.PlanFree}},
+	f := fleet.NewLive(config.Config{Intervals: policy.DefaultIntervals(), Account: config.Account{Plan: config.PlanFree}},
 		store, api, sched)
 	if err := f.Refresh(context.Background(), time.Now()); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 )
@@ -17,7 +18,7 @@ import (
 func testFleet(t *testing.T) (*fleet.Fleet, []fleet.Entry) {
 	t.Helper()
 	entries := testEntries()
-	cfg := fleet.Config{Account: fleet.Account{Plan: "free"}, Intervals: policy.DefaultIntervals()}
+	cfg := config.Config{Account: config.Account{Plan: "free"}, Intervals: policy.DefaultIntervals()}
 	st := ledger.State{Vehicles: map[string]ledger.Record{}}
 	for _, e := range entries {
 		cfg.Vehicles = append(cfg.Vehicles, e.Vehicle)

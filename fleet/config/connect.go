@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"fleetkey/fleet/connect"
@@ -7,9 +7,9 @@ import (
 	"strconv"
 )
 
-// DefaultConnectConfig returns the [connect] table of a config that does not set any of its keys: the client id
+// DefaultConnect returns the [connect] table of a config that does not set any of its keys: the client id
 // and mode of sc, and the defaults above.
-func DefaultConnectConfig(sc SmartcarConfig) connect.Config {
+func DefaultConnect(sc Smartcar) connect.Config {
 	return connect.Config{
 		ClientID: sc.ClientID, RedirectURI: connect.DefaultRedirectURI, Base: connect.DefaultBase, Mode: sc.Mode,
 		Scopes: connect.DefaultScopes(), Timeout: connect.DefaultTimeout,
@@ -20,8 +20,8 @@ func DefaultConnectConfig(sc SmartcarConfig) connect.Config {
 var connectKeys = []string{"client_id", "redirect_uri", "scopes", "tesla_only", "connect_base", "timeout"}
 
 // connect checks [connect]; every key is optional, and sc gives the client id and mode it falls back to.
-func (c *checker) connect(v any, sc SmartcarConfig) connect.Config {
-	cc := DefaultConnectConfig(sc)
+func (c *checker) connect(v any, sc Smartcar) connect.Config {
+	cc := DefaultConnect(sc)
 	t, ok := c.table("connect", v)
 	if !ok {
 		return cc

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"errors"
@@ -16,14 +16,14 @@ import (
 var configTestNow = time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
 
 // configProblems parses src as "config.toml" at configTestNow and returns the message of every problem, in order.
-// It fails t unless each joined error is a *ConfigProblem.
+// It fails t unless each joined error is a *Problem.
 func configProblems(t *testing.T, src string) []string {
 	t.Helper()
 	_, err := parseConfig("config.toml", []byte(src), configTestNow)
 	return problemMessages(t, err)
 }
 
-// problemMessages splits a ParseConfig error into its problems' messages; nil for a nil error.
+// problemMessages splits a Parse error into its problems' messages; nil for a nil error.
 func problemMessages(t *testing.T, err error) []string {
 	t.Helper()
 	if err == nil {
@@ -31,13 +31,13 @@ func problemMessages(t *testing.T, err error) []string {
 	}
 	joined, ok := err.(interface{ Unwrap() []error })
 	if !ok {
-		t.Fatalf("ParseConfig error %T (%v) does not join problems", err, err)
+		t.Fatalf("Parse error %T (%v) does not join problems", err, err)
 	}
 	var out []string
 	for _, e := range joined.Unwrap() {
-		var p *ConfigProblem
+		var p *Problem
 		if !errors.As(e, &p) {
-			t.Fatalf("ParseConfig problem %T (%v) is not a *ConfigProblem", e, e)
+			t.Fatalf("Parse problem %T (%v) is not a *Problem", e, e)
 		}
 		out = append(out, p.Error())
 	}
@@ -48,9 +48,9 @@ func problemMessages(t *testing.T, err error) []string {
 // [connect] and [serve] defaults, the default [read] auto and an empty Pinned.
 func withDefaults(c Config) Config {
 	c.Source = SourceConfig
-	c.Smartcar = DefaultSmartcarConfig()
-	c.Connect = DefaultConnectConfig(c.Smartcar)
-	c.Serve = DefaultServeConfig()
+	c.Smartcar = DefaultSmartcar()
+	c.Connect = DefaultConnect(c.Smartcar)
+	c.Serve = DefaultServe()
 	c.Auto = DefaultAuto()
 	if c.Pinned == nil {
 		c.Pinned = map[string]PinnedFacts{}
@@ -145,20 +145,20 @@ func TestParseConfigYearBoundFollowsClock(t *testing.T) {
 }
 
 func TestLoadConfigExample(t *testing.T) {
-	cfg, err := LoadConfig("../config.example.toml")
+	cfg, err := Load("../../config.example.toml")
 	if err != nil {
-		t.Fatalf("LoadConfig(config.example.toml) error = %v", err)
+		t.Fatalf("Load(config.example.toml) error = %v", err)
 	}
-	if cfg.Source != SourceConfig || cfg.Smartcar != DefaultSmartcarConfig() || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
-		t.Errorf("LoadConfig(config.example.toml) = source %q, %+v, auto %v; want the demo's source config and defaults",
+	if cfg.Source != SourceConfig || cfg.Smartcar != DefaultSmartcar() || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
+		t.Errorf("Load(config.example.toml) = source %q, %+v, auto %v; want the demo's source config and defaults",
 			cfg.Source, cfg.Smartcar, cfg.Auto)
 	}
 	if cfg.Account.Plan != PlanFree || cfg.Intervals != policy.DefaultIntervals() || cfg.StateFile != "" {
-		t.Errorf("LoadConfig(config.example.toml) = %+v %+v %q, want plan free, default intervals, no state_file",
+		t.Errorf("Load(config.example.toml) = %+v %+v %q, want plan free, default intervals, no state_file",
 			cfg.Account, cfg.Intervals, cfg.StateFile)
 	}
 	if len(cfg.Vehicles) != 12 {
-		t.Fatalf("LoadConfig(config.example.toml) has %d vehicles, want 12", len(cfg.Vehicles))
+		t.Fatalf("Load(config.example.toml) has %d vehicles, want 12", len(cfg.Vehicles))
 	}
 	badges := map[policy.Badge]int{}
 	var asleepLegacy, ownURL, lastRead int
@@ -186,8 +186,8 @@ func TestLoadConfigExample(t *testing.T) {
 }
 
 func TestLoadConfigProblemsNameTheFile(t *testing.T) {
-	const path = "testdata/config/bad.toml"
-	_, err := LoadConfig(path)
+	const path = "testdata/bad.toml"
+	_, err := Load(path)
 	want := []string{
 		path + `:7: account.plan: "gold" is not a plan; want one of free, build, enterprise`,
 		path + `:10: policy.keyless_interval: "eight hours" is not a duration; write it like "8h", "30m" or "1h30m"`,
@@ -197,14 +197,14 @@ func TestLoadConfigProblemsNameTheFile(t *testing.T) {
 		path + `:28: vehicle[1].key: "paired" is not a key status; want one of installed, missing, unknown`,
 	}
 	if got := problemMessages(t, err); !slices.Equal(got, want) {
-		t.Errorf("LoadConfig(%s) problems =\n%s\nwant\n%s", path, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("Load(%s) problems =\n%s\nwant\n%s", path, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, err := LoadConfig("testdata/config/no-such-file.toml")
+	_, err := Load("testdata/no-such-file.toml")
 	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("LoadConfig(no such file) error = %v, want it to wrap fs.ErrNotExist", err)
+		t.Errorf("Load(no such file) error = %v, want it to wrap fs.ErrNotExist", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"fmt"
@@ -15,10 +15,10 @@ import (
 func TestParseConfigServeValues(t *testing.T) {
 	tests := []struct {
 		name, src string
-		want      func(*ServeConfig) // edits DefaultServeConfig() into the expected table
+		want      func(*Serve) // edits DefaultServe() into the expected table
 	}{
-		{"no [serve]: the defaults", "", func(*ServeConfig) {}},
-		{"empty [serve]: the defaults", "[serve]\n", func(*ServeConfig) {}},
+		{"no [serve]: the defaults", "", func(*Serve) {}},
+		{"empty [serve]: the defaults", "[serve]\n", func(*Serve) {}},
 		{"every key", `[serve]
 listen = "0.0.0.0:2022"
 authorized_keys = "/etc/fleetkey/authorized_keys"
@@ -26,18 +26,18 @@ host_key = "keys/host_ed25519"
 audit_log = "/var/log/fleetkey/audit.jsonl"
 max_sessions = 1
 idle_timeout = "90s"
-`, func(s *ServeConfig) {
-			*s = ServeConfig{Listen: "0.0.0.0:2022", AuthorizedKeys: "/etc/fleetkey/authorized_keys",
+`, func(s *Serve) {
+			*s = Serve{Listen: "0.0.0.0:2022", AuthorizedKeys: "/etc/fleetkey/authorized_keys",
 				HostKey: "keys/host_ed25519", AuditLog: "/var/log/fleetkey/audit.jsonl", MaxSessions: 1,
 				IdleTimeout: 90 * time.Second}
 		}},
 		{"IPv6 loopback", "[serve]\nlisten = \"[::1]:2222\"\n",
-			func(s *ServeConfig) { s.Listen = "[::1]:2222" }},
-		{"empty host is every interface", "[serve]\nlisten = \":2222\"\n", func(s *ServeConfig) { s.Listen = ":2222" }},
+			func(s *Serve) { s.Listen = "[::1]:2222" }},
+		{"empty host is every interface", "[serve]\nlisten = \":2222\"\n", func(s *Serve) { s.Listen = ":2222" }},
 		{"a host name", "[serve]\nlisten = \"ops-box.internal:65535\"\n",
-			func(s *ServeConfig) { s.Listen = "ops-box.internal:65535" }},
+			func(s *Serve) { s.Listen = "ops-box.internal:65535" }},
 		{"inline table", "serve = { max_sessions = 50, idle_timeout = \"2h\" }\n",
-			func(s *ServeConfig) { s.MaxSessions, s.IdleTimeout = 50, 2*time.Hour }},
+			func(s *Serve) { s.MaxSessions, s.IdleTimeout = 50, 2*time.Hour }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +45,7 @@ idle_timeout = "90s"
 			if err != nil {
 				t.Fatalf("parseConfig(%q) error = %v, want nil", tt.src, err)
 			}
-			want := DefaultServeConfig()
+			want := DefaultServe()
 			tt.want(&want)
 			if got.Serve != want {
 				t.Errorf("parseConfig(%q).Serve = %+v, want %+v", tt.src, got.Serve, want)
@@ -109,7 +109,7 @@ max_sessions = 3 # 6
 // TestConfigExampleDocumentsServeKeys uncomments the `# key = value` lines of the [serve] block of
 // config.example.toml: each key must be there, and the values shown must be the defaults, but for the example paths.
 func TestConfigExampleDocumentsServeKeys(t *testing.T) {
-	data, err := os.ReadFile("../config.example.toml")
+	data, err := os.ReadFile("../../config.example.toml")
 	if err != nil {
 		t.Fatalf("read config.example.toml: %v", err)
 	}
@@ -134,7 +134,7 @@ func TestConfigExampleDocumentsServeKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseConfig(config.example.toml, [serve] uncommented) error = %v, want nil", err)
 	}
-	want := DefaultServeConfig()
+	want := DefaultServe()
 	want.AuthorizedKeys, want.HostKey, want.AuditLog = cfg.Serve.AuthorizedKeys, cfg.Serve.HostKey, cfg.Serve.AuditLog
 	if cfg.Serve != want || want.AuthorizedKeys == "" || want.HostKey == "" || want.AuditLog == "" {
 		t.Errorf("parseConfig(config.example.toml, [serve] uncommented).Serve = %+v, want the defaults and three "+

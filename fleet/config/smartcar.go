@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"fleetkey/fleet/schedule"
@@ -25,10 +25,10 @@ const (
 	DefaultTokenURL = "https://iam.smartcar.com/oauth2/token"
 )
 
-// SmartcarConfig is the [smartcar] table: the application credential and the API it talks to. The client secret is
-// never in the config: ClientSecretEnv names the environment variable that holds it. ParseConfig does not read the
+// Smartcar is the [smartcar] table: the application credential and the API it talks to. The client secret is
+// never in the config: ClientSecretEnv names the environment variable that holds it. Parse does not read the
 // environment; whoever connects does.
-type SmartcarConfig struct {
+type Smartcar struct {
 	// ClientID is the application's client id ("client_…") from the Smartcar Dashboard.
 	ClientID string
 	// ClientSecretEnv is the name of the environment variable that holds the client secret.
@@ -45,9 +45,9 @@ type SmartcarConfig struct {
 	RefillPerMinute float64
 }
 
-// DefaultSmartcarConfig returns the [smartcar] table of a config that does not set any of its keys.
-func DefaultSmartcarConfig() SmartcarConfig {
-	return SmartcarConfig{
+// DefaultSmartcar returns the [smartcar] table of a config that does not set any of its keys.
+func DefaultSmartcar() Smartcar {
+	return Smartcar{
 		APIBase: DefaultAPIBase, TokenURL: DefaultTokenURL, Mode: "live", UnitSystem: "metric",
 		BucketSize: schedule.DefaultBucketSize, RefillPerMinute: schedule.DefaultRefillPerMinute,
 	}
@@ -89,8 +89,8 @@ func (c *checker) source(v any) Source {
 
 // smartcar checks [smartcar], whatever the source: its keys are allowed, unused, with source "config", so that
 // switching sources is one line. Source "smartcar" requires the credential keys.
-func (c *checker) smartcar(v any, src Source) SmartcarConfig {
-	sc := DefaultSmartcarConfig()
+func (c *checker) smartcar(v any, src Source) Smartcar {
+	sc := DefaultSmartcar()
 	t, ok := c.table("smartcar", v)
 	if ok {
 		c.unknownKeys(t, smartcarKeys)

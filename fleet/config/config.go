@@ -1,4 +1,8 @@
-package fleet
+// Package config reads and validates fleetkey's TOML config file: the sections and their defaults, every problem at
+// once with file, line and key (and a suggestion for a misspelt key), warnings for what is accepted but questionable,
+// and the [[vehicle]] entries with what each pins. It refuses secrets in the file (it names environment variables) and
+// anything but a regular file. It does not read state, talk to Smartcar or decide read budgets.
+package config
 
 import (
 	"bytes"
@@ -36,7 +40,7 @@ const SmartcarKeyURL = "https://www.tesla.com/_ak/smartcar.com"
 type Account struct {
 	Plan Plan
 	// Subdomain is the enterprise plan's custom virtual key subdomain ("fleetco" for fleetco.app.car), lower-cased
-	// because DNS names are case-insensitive. It is "" on other plans; ParseConfig rejects it there.
+	// because DNS names are case-insensitive. It is "" on other plans; Parse rejects it there.
 	Subdomain string
 }
 
@@ -47,12 +51,12 @@ type Config struct {
 	Account Account
 	// Smartcar is the [smartcar] table, defaults filled in. It is checked whatever the source, and used only when the
 	// source is SourceSmartcar.
-	Smartcar SmartcarConfig
+	Smartcar Smartcar
 	// Connect is the [connect] table, defaults filled in: how the console onboards vehicles through Smartcar Connect.
 	// Its ClientID falls back to Smartcar.ClientID and its Mode is Smartcar.Mode.
 	Connect connect.Config
 	// Serve is the [serve] table, defaults filled in: how `fleetkey serve` shares the console over SSH.
-	Serve ServeConfig
+	Serve Serve
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
 	Intervals policy.Intervals
 	// StateFile is the state file path as written in the config; "" means the caller's default.
@@ -68,7 +72,7 @@ type Config struct {
 	Pinned map[string]PinnedFacts
 	// Warnings are what is accepted but questionable, in line order, each naming file, line and key like a problem:
 	// an interval shorter than the rule it stands for. `fleetkey check` prints them; the console logs them.
-	Warnings []*ConfigProblem
+	Warnings []*Problem
 }
 
 // KeyURL returns the URL that installs the virtual key of v: its own VirtualKeyURL when it has one, else the plan's:
@@ -83,10 +87,10 @@ func (c Config) KeyURL(v Vehicle) string {
 	return SmartcarKeyURL
 }
 
-// ConfigProblem is one thing wrong with a config file. ParseConfig joins every problem of a file into its error;
+// Problem is one thing wrong with a config file. Parse joins every problem of a file into its error;
 // errors.As finds each one.
-type ConfigProblem struct {
-	File string // the name given to ParseConfig: a path, or "demo"
+type Problem struct {
+	File string // the name given to Parse: a path, or "demo"
 	Line int    // 1-based line of the key (or of its table when the key is missing); 0 when not known
 	Col  int    // 1-based column; only TOML syntax errors have one, 0 otherwise
 	// Key is the dotted key, with 0-based array indexes: "vehicle[2].vin", "policy.keyless_interval". It is "" for
@@ -96,7 +100,7 @@ type ConfigProblem struct {
 }
 
 // Error reads like "config.toml:14: vehicle[2].year: 2009 is outside 2012..2027".
-func (p *ConfigProblem) Error() string {
+func (p *Problem) Error() string {
 	var b strings.Builder
 	b.WriteString(p.File)
 	if p.Line > 0 {
@@ -113,26 +117,26 @@ func (p *ConfigProblem) Error() string {
 	return b.String()
 }
 
-// LoadConfig reads and parses the config file at path; see ParseConfig. A path that is not a regular file (a FIFO, a
+// Load reads and parses the config file at path; see Parse. A path that is not a regular file (a FIFO, a
 // device, a directory) is refused with an error wrapping ErrNotRegular, before any read.
-func LoadConfig(path string) (Config, error) {
+func Load(path string) (Config, error) {
 	data, err := readConfigFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	return ParseConfig(path, data)
+	return Parse(path, data)
 }
 
-// ParseConfig decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
-// any problem is rejected whole: the error joins one *ConfigProblem per problem found, in line order.
-// Defaults: source "config", plan "free", the [smartcar] defaults of SmartcarConfig, the [connect] defaults of
-// DefaultConnectConfig, the [serve] defaults of DefaultServeConfig, policy.DefaultIntervals(), auto reads of
+// Parse decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
+// any problem is rejected whole: the error joins one *Problem per problem found, in line order.
+// Defaults: source "config", plan "free", the [smartcar] defaults of Smartcar, the [connect] defaults of
+// DefaultConnect, the [serve] defaults of DefaultServe, policy.DefaultIntervals(), auto reads of
 // key-installed and legacy, a vehicle's name is its id (its VIN when it has none) and its key status "unknown".
-func ParseConfig(name string, data []byte) (Config, error) {
+func Parse(name string, data []byte) (Config, error) {
 	return parseConfig(name, data, time.Now())
 }
 
-// parseConfig is ParseConfig at a given time, which bounds the model years.
+// parseConfig is Parse at a given time, which bounds the model years.
 func parseConfig(name string, data []byte, now time.Time) (Config, error) {
 	raw := map[string]any{}
 	if _, err := toml.Decode(string(data), &raw); err != nil {
@@ -148,13 +152,13 @@ func parseConfig(name string, data []byte, now time.Time) (Config, error) {
 }
 
 // syntaxProblem turns a TOML decoder error into a problem, keeping the decoder's message and position.
-func syntaxProblem(name string, data []byte, err error) *ConfigProblem {
+func syntaxProblem(name string, data []byte, err error) *Problem {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
-		return &ConfigProblem{File: name, Message: err.Error()}
+		return &Problem{File: name, Message: err.Error()}
 	}
 	line, col := syntaxPosition(data, pe.Position)
-	return &ConfigProblem{File: name, Line: line, Col: col, Message: pe.Message}
+	return &Problem{File: name, Line: line, Col: col, Message: pe.Message}
 }
 
 // syntaxPosition returns the line and column of a decoder error. The decoder's line is one too far when the error is
@@ -180,8 +184,8 @@ type checker struct {
 	name     string
 	now      time.Time
 	lines    lineIndex
-	problems []*ConfigProblem
-	warnings []*ConfigProblem
+	problems []*Problem
+	warnings []*Problem
 }
 
 // config checks every part of the file and returns the config it defines.
@@ -212,14 +216,14 @@ func (c *checker) addf(key, format string, args ...any) {
 
 // addAt records a problem with key at a given line, for a key whose own table the file does not have.
 func (c *checker) addAt(line int, key, format string, args ...any) {
-	c.problems = append(c.problems, &ConfigProblem{
+	c.problems = append(c.problems, &Problem{
 		File: c.name, Line: line, Key: key, Message: fmt.Sprintf(format, args...),
 	})
 }
 
 // warnf records a warning about key, at the line that defines it: accepted, but said.
 func (c *checker) warnf(key, format string, args ...any) {
-	c.warnings = append(c.warnings, &ConfigProblem{
+	c.warnings = append(c.warnings, &Problem{
 		File: c.name, Line: c.lines.line(key), Key: key, Message: fmt.Sprintf(format, args...),
 	})
 }
@@ -238,13 +242,13 @@ func (c *checker) err() error {
 }
 
 // inLineOrder sorts problems by line, those without a line last, keeping the order of each line's own.
-func inLineOrder(ps []*ConfigProblem) []*ConfigProblem {
-	order := func(p *ConfigProblem) int {
+func inLineOrder(ps []*Problem) []*Problem {
+	order := func(p *Problem) int {
 		if p.Line == 0 {
 			return math.MaxInt
 		}
 		return p.Line
 	}
-	slices.SortStableFunc(ps, func(a, b *ConfigProblem) int { return cmp.Compare(order(a), order(b)) })
+	slices.SortStableFunc(ps, func(a, b *Problem) int { return cmp.Compare(order(a), order(b)) })
 	return ps
 }

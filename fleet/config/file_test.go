@@ -1,6 +1,6 @@
 //go:build unix
 
-package fleet_test
+package config_test
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"fleetkey/fleet"
+	"fleetkey/fleet/config"
 )
 
 // TestLoadConfigRefusesNonRegular: a FIFO, a directory or a character device as the config is refused at once, with
@@ -48,7 +48,7 @@ func TestLoadConfigRefusesNonRegular(t *testing.T) {
 			case tt.wantIn == "" && err != nil:
 				t.Errorf("LoadConfig(%q) = %v, want no error", tt.path, err)
 			case tt.wantIn == "":
-			case err == nil || !errors.Is(err, fleet.ErrNotRegular) || !strings.Contains(err.Error(), tt.wantIn):
+			case err == nil || !errors.Is(err, config.ErrNotRegular) || !strings.Contains(err.Error(), tt.wantIn):
 				t.Errorf("LoadConfig(%q) = %v, want an error wrapping ErrNotRegular saying %q", tt.path, err, tt.wantIn)
 			}
 		})
@@ -60,7 +60,7 @@ func loadWithin(t *testing.T, path string, d time.Duration) error {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() {
-		_, err := fleet.LoadConfig(path)
+		_, err := config.Load(path)
 		done <- err
 	}()
 	select {
@@ -83,7 +83,7 @@ func TestLoadConfigTooLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := fleet.LoadConfig(path); err == nil || !strings.Contains(err.Error(), path+" is larger than") {
+	if _, err := config.Load(path); err == nil || !strings.Contains(err.Error(), path+" is larger than") {
 		t.Errorf("LoadConfig(64 MiB file) = %v, want an error saying it is too large", err)
 	}
 }

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"fmt"
@@ -43,11 +43,11 @@ func TestParseConfigSecretsAreRefusedUnquoted(t *testing.T) {
 			}
 			got := configProblems(t, src)
 			if !slices.Equal(got, want) {
-				t.Errorf("ParseConfig(%q) problems =\n%s\nwant\n%s", tt.lines, strings.Join(got, "\n"), strings.Join(want, "\n"))
+				t.Errorf("Parse(%q) problems =\n%s\nwant\n%s", tt.lines, strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 			for _, p := range got {
 				if strings.Contains(p, secret) || strings.Contains(p, "42") {
-					t.Errorf("ParseConfig(%q) problem %q quotes the value", tt.lines, p)
+					t.Errorf("Parse(%q) problem %q quotes the value", tt.lines, p)
 				}
 			}
 		})

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"fmt"
@@ -90,8 +90,8 @@ func TestParseConfigIntervalWarnings(t *testing.T) {
 
 // TestExampleConfigWarnsNothing: the documented example keeps to the rules.
 func TestExampleConfigWarnsNothing(t *testing.T) {
-	cfg, err := LoadConfig("../config.example.toml")
+	cfg, err := Load("../../config.example.toml")
 	if err != nil || len(cfg.Warnings) != 0 {
-		t.Errorf("LoadConfig(config.example.toml) = warnings %v, error %v; want none", cfg.Warnings, err)
+		t.Errorf("Load(config.example.toml) = warnings %v, error %v; want none", cfg.Warnings, err)
 	}
 }

@@ -1,13 +1,31 @@
-package fleet
+package config
 
 import (
 	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"fleetkey/policy"
 )
+
+// Vehicle is one car of the fleet, as configured (a value).
+type Vehicle struct {
+	ID, VIN, Name, Make, Model string
+	Year                       int
+	Key                        policy.KeyStatus
+	Asleep                     bool
+	// VirtualKeyURL is the per-vehicle URL Smartcar returned after Connect; "" when not set.
+	VirtualKeyURL string
+	// LastReadAt is the last read known from elsewhere (config last_read_at); zero when unknown.
+	LastReadAt time.Time
+}
+
+// Facts returns what the policy rules need to know of the vehicle.
+func (v Vehicle) Facts() policy.Facts {
+	return policy.Facts{Make: v.Make, Model: v.Model, Year: v.Year, Key: v.Key, Asleep: v.Asleep}
+}
 
 // vehicleKeys are the valid keys of a [[vehicle]] entry.
 var vehicleKeys = []string{

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"slices"
@@ -71,10 +71,10 @@ func TestParseConfigSubdomain(t *testing.T) {
 				want = []string{"config.toml:3: account.subdomain: " + tt.problem}
 			}
 			if got := problemMessages(t, err); !slices.Equal(got, want) {
-				t.Fatalf("ParseConfig(subdomain %q) problems = %q, want %q", tt.sub, got, want)
+				t.Fatalf("Parse(subdomain %q) problems = %q, want %q", tt.sub, got, want)
 			}
 			if cfg.Account.Subdomain != tt.want {
-				t.Errorf("ParseConfig(subdomain %q).Account.Subdomain = %q, want %q", tt.sub, cfg.Account.Subdomain, tt.want)
+				t.Errorf("Parse(subdomain %q).Account.Subdomain = %q, want %q", tt.sub, cfg.Account.Subdomain, tt.want)
 			}
 		})
 	}

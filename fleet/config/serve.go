@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"math"
@@ -17,9 +17,9 @@ const (
 	DefaultIdleTimeout = 30 * time.Minute
 )
 
-// ServeConfig is the [serve] table: how `fleetkey serve` shares the console over SSH. Paths are as written in the
+// Serve is the [serve] table: how `fleetkey serve` shares the console over SSH. Paths are as written in the
 // config; a relative one is relative to the config file's directory, which the caller resolves.
-type ServeConfig struct {
+type Serve struct {
 	// Listen is the host:port to listen on.
 	Listen string
 	// AuthorizedKeys is the OpenSSH authorized_keys file of the keys allowed in, with their roles; "" when not
@@ -35,17 +35,17 @@ type ServeConfig struct {
 	IdleTimeout time.Duration
 }
 
-// DefaultServeConfig returns the [serve] table of a config that does not set any of its keys.
-func DefaultServeConfig() ServeConfig {
-	return ServeConfig{Listen: DefaultListen, MaxSessions: DefaultMaxSessions, IdleTimeout: DefaultIdleTimeout}
+// DefaultServe returns the [serve] table of a config that does not set any of its keys.
+func DefaultServe() Serve {
+	return Serve{Listen: DefaultListen, MaxSessions: DefaultMaxSessions, IdleTimeout: DefaultIdleTimeout}
 }
 
 // serveKeys are the valid keys of [serve].
 var serveKeys = []string{"listen", "authorized_keys", "host_key", "audit_log", "max_sessions", "idle_timeout"}
 
 // serve checks [serve]; every key is optional.
-func (c *checker) serve(v any) ServeConfig {
-	sc := DefaultServeConfig()
+func (c *checker) serve(v any) Serve {
+	sc := DefaultServe()
 	t, ok := c.table("serve", v)
 	if !ok {
 		return sc

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"os"
@@ -11,15 +11,15 @@ import (
 )
 
 func TestLoadConfigSmartcarEveryKey(t *testing.T) {
-	const path = "testdata/config/smartcar.toml"
-	got, err := LoadConfig(path)
+	const path = "testdata/smartcar.toml"
+	got, err := Load(path)
 	if err != nil {
-		t.Fatalf("LoadConfig(%s) error = %v, want nil", path, err)
+		t.Fatalf("Load(%s) error = %v, want nil", path, err)
 	}
 	want := Config{
 		Source:  SourceSmartcar,
 		Account: Account{Plan: PlanFree},
-		Smartcar: SmartcarConfig{
+		Smartcar: Smartcar{
 			ClientID: "client_0123456789abcdef", ClientSecretEnv: "FLEETKEY_SMARTCAR_SECRET",
 			APIBase: "http://127.0.0.1:8089/v3", TokenURL: "http://localhost:8089/oauth2/token",
 			Mode: "simulated", UnitSystem: "imperial", BucketSize: 1000, RefillPerMinute: 0.5,
@@ -35,9 +35,9 @@ func TestLoadConfigSmartcarEveryKey(t *testing.T) {
 			"5YJSA1E21FF108417":                    {Asleep: true},
 		},
 	}
-	want.Connect, want.Serve = DefaultConnectConfig(want.Smartcar), DefaultServeConfig()
+	want.Connect, want.Serve = DefaultConnect(want.Smartcar), DefaultServe()
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("LoadConfig(%s) =\n%+v\nwant\n%+v", path, got, want)
+		t.Errorf("Load(%s) =\n%+v\nwant\n%+v", path, got, want)
 	}
 }
 
@@ -81,7 +81,7 @@ auto = ["unknown", "keyless", "legacy", "key-installed"]
 			}
 			want := withDefaults(Config{Account: Account{Plan: PlanFree}, Intervals: policy.DefaultIntervals()})
 			tt.want(&want)
-			want.Connect = DefaultConnectConfig(want.Smartcar)
+			want.Connect = DefaultConnect(want.Smartcar)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("parseConfig(%q) =\n%+v\nwant\n%+v", tt.src, got, want)
 			}
@@ -209,7 +209,7 @@ year = 2015
 // TestConfigExampleDocumentsLiveKeys uncomments the `# key = value` lines of every [fleet], [smartcar] and [read] key
 // in config.example.toml: each key must be there, and together they must make a valid live config.
 func TestConfigExampleDocumentsLiveKeys(t *testing.T) {
-	data, err := os.ReadFile("../config.example.toml")
+	data, err := os.ReadFile("../../config.example.toml")
 	if err != nil {
 		t.Fatalf("read config.example.toml: %v", err)
 	}
@@ -231,7 +231,7 @@ func TestConfigExampleDocumentsLiveKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseConfig(config.example.toml, uncommented) error = %v, want nil", err)
 	}
-	want := DefaultSmartcarConfig()
+	want := DefaultSmartcar()
 	want.ClientID, want.ClientSecretEnv = "client_0123456789abcdef", "SMARTCAR_CLIENT_SECRET"
 	if cfg.Source != SourceSmartcar || cfg.Smartcar != want || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
 		t.Errorf("parseConfig(config.example.toml, uncommented) = source %q, %+v, auto %v; want smartcar, %+v, %v",

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 // or a socket: reading one could block forever (a FIFO with no writer) or never end (/dev/zero).
 var ErrNotRegular = errors.New("not a regular file")
 
-// maxConfigSize bounds what LoadConfig reads: a config of thousands of vehicles is a few hundred kilobytes.
+// maxConfigSize bounds what Load reads: a config of thousands of vehicles is a few hundred kilobytes.
 const maxConfigSize = 8 << 20
 
 // OpenRegular opens the file at path for reading, or a link to one, and refuses anything else with an error naming

@@ -1,4 +1,4 @@
-package fleet
+package config
 
 import (
 	"slices"
@@ -20,7 +20,7 @@ func checkConfigProblems(t *testing.T, tests []configProblemCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := configProblems(t, tt.src); !slices.Equal(got, tt.want) {
-				t.Errorf("ParseConfig(...) problems =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+				t.Errorf("Parse(...) problems =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
 	}
@@ -248,7 +248,7 @@ func TestParseConfigVehicleValues(t *testing.T) {
 				want = []string{tt.want}
 			}
 			if got := configProblems(t, head+tt.lines+"\n"); !slices.Equal(got, want) {
-				t.Errorf("ParseConfig(%q) problems = %q, want %q", tt.lines, got, want)
+				t.Errorf("Parse(%q) problems = %q, want %q", tt.lines, got, want)
 			}
 		})
 	}
