@@ -28,7 +28,7 @@ func NewSmartcarAPI(c *smartcar.Client, mode string, now func() time.Time) *Smar
 	return &SmartcarAPI{client: c, mode: mode, now: now}
 }
 
-var _ UserLister = (*SmartcarAPI)(nil)
+var _ userLister = (*SmartcarAPI)(nil)
 
 // Vehicles pages through the connections of the configured mode.
 func (a *SmartcarAPI) Vehicles(ctx context.Context) ([]schedule.RemoteVehicle, error) {

@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// UserLister is an API that can list the vehicles of one user without spending any read (Smartcar's
+// userLister is an API that can list the vehicles of one user without spending any read (Smartcar's
 // GET /connections?filter[userId]=…).
-type UserLister interface {
+type userLister interface {
 	VehiclesOf(ctx context.Context, userID string) ([]schedule.RemoteVehicle, error)
 }
 
@@ -23,7 +23,7 @@ var ErrNoLiveSource = errors.New(`adding vehicles needs the live source: set [fl
 // the config gives one. New vehicles wait out of the scheduler's reach until Confirm or Release: a keyless vehicle
 // gets one read in 8 hours, so its first read is spent only when it can tell something.
 func (f *Fleet) AddUser(ctx context.Context, userID, keyURL string, now time.Time) ([]Entry, error) {
-	lister, ok := f.api.(UserLister)
+	lister, ok := f.api.(userLister)
 	if !ok || f.sched == nil {
 		return nil, ErrNoLiveSource
 	}

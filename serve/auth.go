@@ -18,7 +18,7 @@ type keyCtx struct{}
 
 // loadKeys loads the allowlist and indexes it by fingerprint.
 func loadKeys(path string) (map[string]Key, error) {
-	list, err := LoadAuthorizedKeys(path)
+	list, err := loadAuthorizedKeys(path)
 	if err != nil {
 		return nil, err
 	}

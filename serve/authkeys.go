@@ -36,19 +36,19 @@ type Key struct {
 	Key         gossh.PublicKey
 }
 
-// LoadAuthorizedKeys reads the serve allowlist: OpenSSH authorized_keys lines with an optional `role=operator` or
+// loadAuthorizedKeys reads the serve allowlist: OpenSSH authorized_keys lines with an optional `role=operator` or
 // `role=viewer` option in front (none: viewer). Any other option is refused rather than ignored, because OpenSSH
 // options such as from= would look enforced and are not. Every problem is reported with its line, all at once.
-func LoadAuthorizedKeys(path string) ([]Key, error) {
+func loadAuthorizedKeys(path string) ([]Key, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("authorized keys: %w", err)
 	}
-	return ParseAuthorizedKeys(path, data)
+	return parseAuthorizedKeys(path, data)
 }
 
-// ParseAuthorizedKeys parses an allowlist; name is used in messages.
-func ParseAuthorizedKeys(name string, data []byte) ([]Key, error) {
+// parseAuthorizedKeys parses an allowlist; name is used in messages.
+func parseAuthorizedKeys(name string, data []byte) ([]Key, error) {
 	var keys []Key
 	var errs []error
 	seen := map[string]int{}

@@ -27,7 +27,7 @@ func TestParseAuthorizedKeys(t *testing.T) {
 	b, _ := testKeyLine(t)
 	c, fpC := testKeyLine(t)
 	data := "# the rotation\n\nrole=operator " + a + " alice@laptop\n" + b + " bob@desk\nrole=viewer " + c + "\n"
-	keys, err := ParseAuthorizedKeys("ak", []byte(data))
+	keys, err := parseAuthorizedKeys("ak", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestParseAuthorizedKeys(t *testing.T) {
 func TestParseAuthorizedKeysProblems(t *testing.T) {
 	a, _ := testKeyLine(t)
 	data := "role=admin " + a + " x\nfrom=\"10.0.0.1\" " + a + " y\nnot a key\n" + a + " z\n" + a + " again\n"
-	_, err := ParseAuthorizedKeys("ak", []byte(data))
+	_, err := parseAuthorizedKeys("ak", []byte(data))
 	if err == nil {
 		t.Fatal("no error for a file full of problems")
 	}

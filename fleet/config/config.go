@@ -130,7 +130,7 @@ func Load(path string) (Config, error) {
 // Parse decodes and validates a config file. name is used in messages (a file path, or "demo"). A config with
 // any problem is rejected whole: the error joins one *Problem per problem found, in line order.
 // Defaults: source "config", plan "free", the [smartcar] defaults of Smartcar, the [connect] defaults of
-// DefaultConnect, the [serve] defaults of DefaultServe, policy.DefaultIntervals(), auto reads of
+// defaultConnect, the [serve] defaults of defaultServe, policy.DefaultIntervals(), auto reads of
 // key-installed and legacy, a vehicle's name is its id (its VIN when it has none) and its key status "unknown".
 func Parse(name string, data []byte) (Config, error) {
 	return parseConfig(name, data, time.Now())

@@ -48,9 +48,9 @@ func problemMessages(t *testing.T, err error) []string {
 // [connect] and [serve] defaults, the default [read] auto and an empty Pinned.
 func withDefaults(c Config) Config {
 	c.Source = SourceConfig
-	c.Smartcar = DefaultSmartcar()
-	c.Connect = DefaultConnect(c.Smartcar)
-	c.Serve = DefaultServe()
+	c.Smartcar = defaultSmartcar()
+	c.Connect = defaultConnect(c.Smartcar)
+	c.Serve = defaultServe()
 	c.Auto = DefaultAuto()
 	if c.Pinned == nil {
 		c.Pinned = map[string]PinnedFacts{}
@@ -149,7 +149,7 @@ func TestLoadConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(config.example.toml) error = %v", err)
 	}
-	if cfg.Source != SourceConfig || cfg.Smartcar != DefaultSmartcar() || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
+	if cfg.Source != SourceConfig || cfg.Smartcar != defaultSmartcar() || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
 		t.Errorf("Load(config.example.toml) = source %q, %+v, auto %v; want the demo's source config and defaults",
 			cfg.Source, cfg.Smartcar, cfg.Auto)
 	}

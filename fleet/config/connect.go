@@ -7,9 +7,9 @@ import (
 	"strconv"
 )
 
-// DefaultConnect returns the [connect] table of a config that does not set any of its keys: the client id
+// defaultConnect returns the [connect] table of a config that does not set any of its keys: the client id
 // and mode of sc, and the defaults above.
-func DefaultConnect(sc Smartcar) connect.Config {
+func defaultConnect(sc Smartcar) connect.Config {
 	return connect.Config{
 		ClientID: sc.ClientID, RedirectURI: connect.DefaultRedirectURI, Base: connect.DefaultBase, Mode: sc.Mode,
 		Scopes: connect.DefaultScopes(), Timeout: connect.DefaultTimeout,
@@ -21,7 +21,7 @@ var connectKeys = []string{"client_id", "redirect_uri", "scopes", "tesla_only", 
 
 // connect checks [connect]; every key is optional, and sc gives the client id and mode it falls back to.
 func (c *checker) connect(v any, sc Smartcar) connect.Config {
-	cc := DefaultConnect(sc)
+	cc := defaultConnect(sc)
 	t, ok := c.table("connect", v)
 	if !ok {
 		return cc

@@ -13,7 +13,7 @@ import (
 func TestParseConfigConnectValues(t *testing.T) {
 	tests := []struct {
 		name, src string
-		want      func(*connect.Config) // edits DefaultConnect(the [smartcar] of src) into the expected table
+		want      func(*connect.Config) // edits defaultConnect(the [smartcar] of src) into the expected table
 	}{
 		{"no [connect]: the defaults, without a client id", "", func(*connect.Config) {}},
 		{"client id and mode from [smartcar]", "[smartcar]\nclient_id = \"client_sc\"\nmode = \"test\"\n",
@@ -54,7 +54,7 @@ connect_base = "http://[::1]/authorize"
 			if err != nil {
 				t.Fatalf("parseConfig(%q) error = %v, want nil", tt.src, err)
 			}
-			want := DefaultConnect(got.Smartcar)
+			want := defaultConnect(got.Smartcar)
 			tt.want(&want)
 			if !reflect.DeepEqual(got.Connect, want) {
 				t.Errorf("parseConfig(%q).Connect =\n%+v\nwant\n%+v", tt.src, got.Connect, want)
@@ -172,7 +172,7 @@ func TestConfigExampleDocumentsConnectKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseConfig(config.example.toml, [connect] uncommented) error = %v, want nil", err)
 	}
-	want := DefaultConnect(DefaultSmartcar())
+	want := defaultConnect(defaultSmartcar())
 	want.ClientID = "client_0123456789abcdef"
 	if !reflect.DeepEqual(cfg.Connect, want) {
 		t.Errorf("parseConfig(config.example.toml, [connect] uncommented).Connect = %+v, want %+v", cfg.Connect, want)

@@ -35,8 +35,8 @@ type Serve struct {
 	IdleTimeout time.Duration
 }
 
-// DefaultServe returns the [serve] table of a config that does not set any of its keys.
-func DefaultServe() Serve {
+// defaultServe returns the [serve] table of a config that does not set any of its keys.
+func defaultServe() Serve {
 	return Serve{Listen: DefaultListen, MaxSessions: DefaultMaxSessions, IdleTimeout: DefaultIdleTimeout}
 }
 
@@ -45,7 +45,7 @@ var serveKeys = []string{"listen", "authorized_keys", "host_key", "audit_log", "
 
 // serve checks [serve]; every key is optional.
 func (c *checker) serve(v any) Serve {
-	sc := DefaultServe()
+	sc := defaultServe()
 	t, ok := c.table("serve", v)
 	if !ok {
 		return sc

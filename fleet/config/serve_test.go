@@ -15,7 +15,7 @@ import (
 func TestParseConfigServeValues(t *testing.T) {
 	tests := []struct {
 		name, src string
-		want      func(*Serve) // edits DefaultServe() into the expected table
+		want      func(*Serve) // edits defaultServe() into the expected table
 	}{
 		{"no [serve]: the defaults", "", func(*Serve) {}},
 		{"empty [serve]: the defaults", "[serve]\n", func(*Serve) {}},
@@ -45,7 +45,7 @@ idle_timeout = "90s"
 			if err != nil {
 				t.Fatalf("parseConfig(%q) error = %v, want nil", tt.src, err)
 			}
-			want := DefaultServe()
+			want := defaultServe()
 			tt.want(&want)
 			if got.Serve != want {
 				t.Errorf("parseConfig(%q).Serve = %+v, want %+v", tt.src, got.Serve, want)
@@ -134,7 +134,7 @@ func TestConfigExampleDocumentsServeKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseConfig(config.example.toml, [serve] uncommented) error = %v, want nil", err)
 	}
-	want := DefaultServe()
+	want := defaultServe()
 	want.AuthorizedKeys, want.HostKey, want.AuditLog = cfg.Serve.AuthorizedKeys, cfg.Serve.HostKey, cfg.Serve.AuditLog
 	if cfg.Serve != want || want.AuthorizedKeys == "" || want.HostKey == "" || want.AuditLog == "" {
 		t.Errorf("parseConfig(config.example.toml, [serve] uncommented).Serve = %+v, want the defaults and three "+

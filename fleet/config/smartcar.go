@@ -45,8 +45,8 @@ type Smartcar struct {
 	RefillPerMinute float64
 }
 
-// DefaultSmartcar returns the [smartcar] table of a config that does not set any of its keys.
-func DefaultSmartcar() Smartcar {
+// defaultSmartcar returns the [smartcar] table of a config that does not set any of its keys.
+func defaultSmartcar() Smartcar {
 	return Smartcar{
 		APIBase: DefaultAPIBase, TokenURL: DefaultTokenURL, Mode: "live", UnitSystem: "metric",
 		BucketSize: schedule.DefaultBucketSize, RefillPerMinute: schedule.DefaultRefillPerMinute,
@@ -90,7 +90,7 @@ func (c *checker) source(v any) Source {
 // smartcar checks [smartcar], whatever the source: its keys are allowed, unused, with source "config", so that
 // switching sources is one line. Source "smartcar" requires the credential keys.
 func (c *checker) smartcar(v any, src Source) Smartcar {
-	sc := DefaultSmartcar()
+	sc := defaultSmartcar()
 	t, ok := c.table("smartcar", v)
 	if ok {
 		c.unknownKeys(t, smartcarKeys)

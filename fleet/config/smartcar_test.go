@@ -35,7 +35,7 @@ func TestLoadConfigSmartcarEveryKey(t *testing.T) {
 			"5YJSA1E21FF108417":                    {Asleep: true},
 		},
 	}
-	want.Connect, want.Serve = DefaultConnect(want.Smartcar), DefaultServe()
+	want.Connect, want.Serve = defaultConnect(want.Smartcar), defaultServe()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load(%s) =\n%+v\nwant\n%+v", path, got, want)
 	}
@@ -81,7 +81,7 @@ auto = ["unknown", "keyless", "legacy", "key-installed"]
 			}
 			want := withDefaults(Config{Account: Account{Plan: PlanFree}, Intervals: policy.DefaultIntervals()})
 			tt.want(&want)
-			want.Connect = DefaultConnect(want.Smartcar)
+			want.Connect = defaultConnect(want.Smartcar)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("parseConfig(%q) =\n%+v\nwant\n%+v", tt.src, got, want)
 			}
@@ -231,7 +231,7 @@ func TestConfigExampleDocumentsLiveKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseConfig(config.example.toml, uncommented) error = %v, want nil", err)
 	}
-	want := DefaultSmartcar()
+	want := defaultSmartcar()
 	want.ClientID, want.ClientSecretEnv = "client_0123456789abcdef", "SMARTCAR_CLIENT_SECRET"
 	if cfg.Source != SourceSmartcar || cfg.Smartcar != want || !reflect.DeepEqual(cfg.Auto, DefaultAuto()) {
 		t.Errorf("parseConfig(config.example.toml, uncommented) = source %q, %+v, auto %v; want smartcar, %+v, %v",

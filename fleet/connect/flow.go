@@ -30,7 +30,7 @@ func DefaultScopes() []string {
 }
 
 // Config is the [connect] table of the config: how the console sends a vehicle owner through Smartcar Connect
-// and where the owner's browser comes back to. Config.Connect has every default filled in; see config.DefaultConnectConfig.
+// and where the owner's browser comes back to. config.Config.Connect has every default filled in.
 type Config struct {
 	// ClientID is the application id Connect is opened for: [connect] client_id, else [smartcar] client_id.
 	ClientID string
