@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"fleetkey/policy"
+	"fleetkey/ui/qr"
 )
 
 // explain is the badge's rule in one line.
@@ -48,7 +49,7 @@ func (m *Model) detailView() string {
 // link, which stays copyable (never wrapped) and is an OSC 8 hyperlink.
 func (m *Model) withQR(text, link string) string {
 	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
+	code, fits, err := m.qr.Fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	switch {
 	case err != nil:
 		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error()))+"\n\n"+text) + "\n" + url
@@ -66,7 +67,7 @@ func (m *Model) textWidth(link string) int {
 		return m.width
 	}
 	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
+	code, fits, err := m.qr.Fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	if err != nil || !fits {
 		return m.width
 	}
@@ -87,7 +88,7 @@ func (m *Model) hang(label, text string, st lipgloss.Style, w int) string {
 }
 
 // paint is how the QR's colours reach this terminal.
-func (m *Model) paint() qrPaint { return paintFor(m.colour, m.isDark, m.invert) }
+func (m *Model) paint() qr.Paint { return qr.PaintFor(m.colour, m.isDark, m.invert) }
 
 // facts are the vehicle's lines of the detail pane, long ones wrapped to w.
 func (m *Model) facts(r *row, w int) string {

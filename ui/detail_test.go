@@ -14,6 +14,7 @@ import (
 
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/qr/qrtest"
 )
 
 // bgMsg is the terminal's answer to the background colour query.
@@ -34,8 +35,8 @@ func TestDetailQRScans(t *testing.T) {
 			for _, p := range []colorprofile.Profile{colorprofile.TrueColor, colorprofile.ANSI, colorprofile.ASCII} {
 				t.Run(fmt.Sprintf("%s dark=%v %v", name, dark, p), func(t *testing.T) {
 					shown := detailShown(t, url, dark, p, false, 100, 30)
-					th := map[bool]termTheme{true: darkTheme, false: lightTheme}[dark]
-					got, err := decodeQR(screenImage(shown, th, 4))
+					th := map[bool]qrtest.Theme{true: qrtest.Dark, false: qrtest.Light}[dark]
+					got, err := qrtest.Decode(qrtest.ScreenImage(shown, th, 4))
 					if err != nil || got != url {
 						t.Errorf("decode detail pane = %q, %v; want %q", got, err, url)
 					}
@@ -50,7 +51,7 @@ func TestDetailQRScans(t *testing.T) {
 func TestDetailQRInvertKey(t *testing.T) {
 	for _, invert := range []bool{false, true} {
 		shown := detailShown(t, freeURL, true, colorprofile.ASCII, invert, 100, 30)
-		got, err := decodeQR(screenImage(shown, lightTheme, 4))
+		got, err := qrtest.Decode(qrtest.ScreenImage(shown, qrtest.Light, 4))
 		if ok := err == nil && got == freeURL; ok != invert {
 			t.Errorf("invert=%v on a light theme: decode = %q, %v; want scannable=%v", invert, got, err, invert)
 		}
@@ -80,7 +81,7 @@ func detailShown(t *testing.T, url string, dark bool, p colorprofile.Profile, in
 	if !strings.Contains(screen(m), "\n"+url+"\n") {
 		t.Fatalf("detail pane lacks the URL %q as a line of text:\n%s", url, screen(m))
 	}
-	return asShown(content, p)
+	return qrtest.AsShown(content, p)
 }
 
 func TestDetailInvertHiddenWithColour(t *testing.T) {
@@ -119,8 +120,8 @@ func TestWriteQRScans(t *testing.T) {
 			if last := lines[len(lines)-1]; last != urlEnterprise {
 				t.Errorf("last line = %q, want the URL", last)
 			}
-			th := map[bool]termTheme{true: darkTheme, false: lightTheme}[dark]
-			if got, err := decodeQR(screenImage(b.String(), th, 4)); err != nil || got != urlEnterprise {
+			th := map[bool]qrtest.Theme{true: qrtest.Dark, false: qrtest.Light}[dark]
+			if got, err := qrtest.Decode(qrtest.ScreenImage(b.String(), th, 4)); err != nil || got != urlEnterprise {
 				t.Errorf("dark=%v %v: decode = %q, %v; want %q", dark, p, got, err, urlEnterprise)
 			}
 			if p == colorprofile.ASCII && strings.Contains(b.String(), "\x1b") {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fleetkey/ui/qr"
 	"fmt"
 	"io"
 
@@ -18,7 +19,7 @@ type PrintOptions struct {
 // as the last line, cleaned like every text drawn (see Clean). Colours are brought down to the output's profile, as
 // Bubble Tea does for the console.
 func WriteQR(w io.Writer, url string, o PrintOptions) error {
-	code, err := renderQR(url, qrMaxQuiet, paintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
+	code, err := qr.Render(url, 4, qr.PaintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
 	if err != nil {
 		return err
 	}
