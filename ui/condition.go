@@ -9,6 +9,7 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
 )
 
 // state is what the console says of a vehicle beyond its badge: the fleet's condition of it, or that its last answer
@@ -104,13 +105,13 @@ func (m *Model) stateStyle(s state) lipgloss.Style {
 func (m *Model) stateLines(r *row, w int) []string {
 	s := stateOf(r.e, r.unsaved, m.now)
 	rec := r.e.Record
-	head, cause := s.label(), Clean(rec.LastError)
+	head, cause := s.label(), safe.Clean(rec.LastError)
 	switch s {
 	case stateOK:
 		return nil
 	case stateBilling, stateRejected:
 		head += ": reads stopped" + m.since(rec.LastErrorAt)
-		cause = Clean(rec.Stopped)
+		cause = safe.Clean(rec.Stopped)
 	case stateUnsaved:
 		head += m.since(m.list.unsaved[r.e.ID])
 		cause = "its last answer is not on disk; no read until it is saved"
@@ -148,7 +149,7 @@ func (m *Model) asleepLines(r *row) (head, cause string) {
 	head = stateAsleep.label()
 	switch {
 	case asleepByError(rec):
-		return head + m.since(rec.LastErrorAt), Clean(rec.LastError)
+		return head + m.since(rec.LastErrorAt), safe.Clean(rec.LastError)
 	case rec.Asleep:
 		return head + m.since(rec.AsleepAt), "the last read said it sleeps"
 	}

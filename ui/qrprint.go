@@ -1,11 +1,13 @@
 package ui
 
 import (
-	"fleetkey/ui/qr"
 	"fmt"
 	"io"
 
 	"github.com/charmbracelet/colorprofile"
+
+	"fleetkey/ui/qr"
+	"fleetkey/ui/safe"
 )
 
 // PrintOptions say how the terminal that will show a printed QR draws colour.
@@ -16,7 +18,7 @@ type PrintOptions struct {
 }
 
 // WriteQR prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
-// as the last line, cleaned like every text drawn (see Clean). Colours are brought down to the output's profile, as
+// as the last line, cleaned like every text drawn (see safe.Clean). Colours are brought down to the output's profile, as
 // Bubble Tea does for the console.
 func WriteQR(w io.Writer, url string, o PrintOptions) error {
 	code, err := qr.Render(url, 4, qr.PaintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
@@ -27,6 +29,6 @@ func WriteQR(w io.Writer, url string, o PrintOptions) error {
 	if _, err := fmt.Fprintln(cw, code.Text); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(w, Clean(url)) // the code holds the URL as given; its text line is drawn, so cleaned
+	_, err = fmt.Fprintln(w, safe.Clean(url)) // the code holds the URL as given; its text line is drawn, so cleaned
 	return err
 }

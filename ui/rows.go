@@ -8,6 +8,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
 )
 
 // row is one vehicle prepared for drawing: its text cleaned once, when the data arrives, so that View only formats the
@@ -26,9 +27,9 @@ type row struct {
 func newRow(e fleet.Entry, iv policy.Intervals, now time.Time, unsaved bool) row {
 	r := row{
 		e:       e,
-		name:    Clean(e.Name),
-		vin:     Clean(e.VIN),
-		model:   Clean(e.Model) + " " + strconv.Itoa(e.Year),
+		name:    safe.Clean(e.Name),
+		vin:     safe.Clean(e.VIN),
+		model:   safe.Clean(e.Model) + " " + strconv.Itoa(e.Year),
 		badge:   badgeLabel(e.Badge),
 		unsaved: unsaved,
 	}
