@@ -14,7 +14,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/config"
-	"fleetkey/ui"
+	"fleetkey/ui/qr"
 	"fleetkey/ui/safe"
 )
 
@@ -124,7 +124,7 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s is a legacy vehicle: no virtual key is required\n", safe.Clean(v.Name))
 		return 0
 	}
-	if err := ui.WriteQR(stdout, url, printOptions(g.stdin, stdout, *invert)); err != nil {
+	if err := qr.Write(stdout, url, printOptions(g.stdin, stdout, *invert)); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
@@ -132,8 +132,8 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 
 // printOptions detects how stdout shows colour; without colour it asks the terminal on stdin for its background. NO_COLOR counts when set to any non-empty value (no-color.org), which
 // the colour library alone does not do; without colour, the QR's glyphs follow the terminal's background.
-func printOptions(stdin *os.File, stdout io.Writer, invert bool) ui.PrintOptions {
-	o := ui.PrintOptions{Profile: colorprofile.Detect(stdout, os.Environ()), DarkBG: true, Invert: invert}
+func printOptions(stdin *os.File, stdout io.Writer, invert bool) qr.PrintOptions {
+	o := qr.PrintOptions{Profile: colorprofile.Detect(stdout, os.Environ()), DarkBG: true, Invert: invert}
 	if os.Getenv("NO_COLOR") != "" {
 		o.Profile = colorprofile.ASCII
 	}

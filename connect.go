@@ -12,7 +12,7 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/config"
 	"fleetkey/fleet/connect"
-	"fleetkey/ui"
+	"fleetkey/ui/qr"
 	"fleetkey/ui/safe"
 )
 
@@ -74,7 +74,7 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 type operator struct {
 	out     io.Writer
 	answers <-chan string
-	qr      ui.PrintOptions
+	qr      qr.PrintOptions
 }
 
 // awaitRedirect shows the link and waits for the flow's answer: from the listener, which turns stray requests away
@@ -82,7 +82,7 @@ type operator struct {
 func awaitRedirect(flow *connect.Flow, cc connect.Config, op operator) (connect.Redirect, error) {
 	w, lines := op.out, op.answers
 	fmt.Fprintln(w, "Open this link, or give it to the vehicle's owner (phone: open it; desktop: scan the QR):")
-	if err := ui.WriteQR(w, flow.URL(), op.qr); err != nil {
+	if err := qr.Write(w, flow.URL(), op.qr); err != nil {
 		fmt.Fprintln(w, flow.URL())
 	}
 	fmt.Fprintf(w, "Waiting for the redirect on %s (over SSH: ssh -L with that port),\nor paste the whole redirect URL here and press Enter:\n", cc.RedirectURI)
@@ -166,7 +166,7 @@ func onboard(a *app, r connect.Redirect, op operator, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s (%s %s %d): install the virtual key\n", safe.Clean(e.Name), safe.Clean(e.Make), safe.Clean(e.Model), e.Year)
-		_ = ui.WriteQR(w, e.KeyURL, op.qr)
+		_ = qr.Write(w, e.KeyURL, op.qr)
 		fmt.Fprint(w, "Phone: open the link. Desktop: scan the QR. Then check on the car: Settings > Locks.\n"+
 			"Type y when the owner says the key is installed (one read), or n to skip: ")
 		if answer := <-lines; strings.TrimSpace(strings.ToLower(answer)) != "y" {

@@ -1,7 +1,7 @@
 // Package qr draws the virtual-key install QR code as terminal text: half blocks, a quiet zone of 2 to 4 modules,
 // and one of three paints that decide which colour a phone reads as light. It decides how a code is encoded, how
-// its colours reach the screen (Paint, PaintFor), and which quiet zone fits a given space (Cache.Fit).
-// It does not decide where a code goes on screen, when to show the URL instead, or how the
+// its colours reach the screen (Paint, PaintFor), which quiet zone fits a given space (Cache.Fit), and how the CLI
+// prints a code (Write). It does not decide where a code goes on screen, when to show the URL instead, or how the
 // terminal's colour profile and background are learned: those belong to the caller.
 package qr
 

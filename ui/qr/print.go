@@ -1,4 +1,4 @@
-package ui
+package qr
 
 import (
 	"fmt"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/colorprofile"
 
-	"fleetkey/ui/qr"
 	"fleetkey/ui/safe"
 )
 
@@ -17,11 +16,11 @@ type PrintOptions struct {
 	Invert  bool                 // swap the glyphs (used only without colour)
 }
 
-// WriteQR prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
-// as the last line, cleaned like every text drawn (see safe.Clean). Colours are brought down to the output's profile, as
-// Bubble Tea does for the console.
-func WriteQR(w io.Writer, url string, o PrintOptions) error {
-	code, err := qr.Render(url, 4, qr.PaintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
+// Write prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
+// as the last line, cleaned like every text drawn (see safe.Clean). Colours are brought down to the output's profile,
+// as Bubble Tea does for the console.
+func Write(w io.Writer, url string, o PrintOptions) error {
+	code, err := Render(url, maxQuiet, PaintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
 	if err != nil {
 		return err
 	}
