@@ -9,6 +9,7 @@ import (
 
 	"fleetkey/policy"
 	"fleetkey/ui/safe"
+	"fleetkey/ui/state"
 )
 
 // The console needs at least this much room; below it, it says so instead of drawing a broken layout.
@@ -153,8 +154,8 @@ func (m *Model) helpView() string {
 		b.WriteString(m.styles.badge[bd].Render(pad(badgeLabel(bd), 16)) + explain(bd, m.iv) + "\n")
 	}
 	b.WriteString("\n" + m.styles.header.Render("States") + "\n\n")
-	for st := stateAsleep; st <= stateUnsaved; st++ {
-		b.WriteString(m.stateStyle(st).Render(pad(st.cell(), 16)) + stateHelp[st] + "\n")
+	for st := state.Asleep; st <= state.Unsaved; st++ {
+		b.WriteString(m.stateStyle(st).Render(pad(st.Cell(), 16)) + st.Help() + "\n")
 	}
 	b.WriteString("\n" + m.styles.dim.Render("esc or ? to close"))
 	return b.String()
