@@ -12,7 +12,7 @@ import (
 
 	"fleetkey/fleet/config"
 	"fleetkey/serve"
-	"fleetkey/ui"
+	"fleetkey/ui/safe"
 )
 
 // runAudit is `fleetkey audit`: the audit log of `fleetkey serve`, as a table or as JSON lines, optionally only its
@@ -121,8 +121,8 @@ func printAuditTable(w io.Writer, entries []serve.AuditEntry) {
 		if vehicle == "" {
 			vehicle = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), ui.Clean(e.Who),
-			ui.Clean(e.Fingerprint), ui.Clean(e.Action), ui.Clean(vehicle), ui.Clean(e.Result))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), safe.Clean(e.Who),
+			safe.Clean(e.Fingerprint), safe.Clean(e.Action), safe.Clean(vehicle), safe.Clean(e.Result))
 	}
 	tw.Flush()
 }

@@ -14,7 +14,8 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/config"
-	"fleetkey/ui"
+	"fleetkey/ui/qr"
+	"fleetkey/ui/safe"
 )
 
 // newFlags returns a command's flag set, with the global flags, printing its usage line on --help.
@@ -72,8 +73,8 @@ func printTable(w io.Writer, entries []fleet.Entry, a *app, now time.Time) {
 	fmt.Fprintln(tw, "ID\tNAME\tVIN\tMODEL\tYEAR\tBADGE\tLAST READ\tNEXT READ")
 	for _, e := range entries {
 		l := fleet.ListingOf(e, a.cfg.Intervals, now)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ui.Clean(e.ID), ui.Clean(e.Name), ui.Clean(e.VIN),
-			ui.Clean(e.Model), yearText(e.Year), l.Badge, stamp(l.LastReadAt, "never"), next(l))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe.Clean(e.ID), safe.Clean(e.Name), safe.Clean(e.VIN),
+			safe.Clean(e.Model), yearText(e.Year), l.Badge, stamp(l.LastReadAt, "never"), next(l))
 	}
 	tw.Flush()
 }
@@ -120,10 +121,10 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 	}
 	url := a.fleet.KeyURL(v)
 	if url == "" {
-		fmt.Fprintf(stdout, "%s is a legacy vehicle: no virtual key is required\n", ui.Clean(v.Name))
+		fmt.Fprintf(stdout, "%s is a legacy vehicle: no virtual key is required\n", safe.Clean(v.Name))
 		return 0
 	}
-	if err := ui.WriteQR(stdout, url, printOptions(g.stdin, stdout, *invert)); err != nil {
+	if err := qr.Write(stdout, url, printOptions(g.stdin, stdout, *invert)); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
@@ -131,8 +132,8 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 
 // printOptions detects how stdout shows colour; without colour it asks the terminal on stdin for its background. NO_COLOR counts when set to any non-empty value (no-color.org), which
 // the colour library alone does not do; without colour, the QR's glyphs follow the terminal's background.
-func printOptions(stdin *os.File, stdout io.Writer, invert bool) ui.PrintOptions {
-	o := ui.PrintOptions{Profile: colorprofile.Detect(stdout, os.Environ()), DarkBG: true, Invert: invert}
+func printOptions(stdin *os.File, stdout io.Writer, invert bool) qr.PrintOptions {
+	o := qr.PrintOptions{Profile: colorprofile.Detect(stdout, os.Environ()), DarkBG: true, Invert: invert}
 	if os.Getenv("NO_COLOR") != "" {
 		o.Profile = colorprofile.ASCII
 	}
@@ -159,11 +160,11 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		fmt.Fprintln(stdout, ui.CleanText(err.Error()))
+		fmt.Fprintln(stdout, safe.CleanText(err.Error()))
 		return 1
 	}
 	for _, w := range cfg.Warnings {
-		fmt.Fprintln(stderr, "warning:", ui.Clean(w.Error()))
+		fmt.Fprintln(stderr, "warning:", safe.Clean(w.Error()))
 	}
 	fmt.Fprintf(stdout, "ok: %d %s\n", len(cfg.Vehicles), plural(len(cfg.Vehicles), "vehicle", "vehicles"))
 	return 0
@@ -173,7 +174,7 @@ func runCheck(g globals, args []string, stdout, stderr io.Writer) int {
 func findVehicle(a *app, q string, stderr io.Writer) (fleet.Vehicle, bool) {
 	v, ok := a.fleet.Find(q)
 	if !ok {
-		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", ui.Clean(q))
+		fmt.Fprintf(stderr, "fleetkey: no vehicle matches %q (give its id, VIN or exact name)\n", safe.Clean(q))
 	}
 	return v, ok
 }
@@ -186,6 +187,6 @@ func plural(n int, one, many string) string {
 }
 
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintln(stderr, "fleetkey:", ui.CleanText(err.Error()))
+	fmt.Fprintln(stderr, "fleetkey:", safe.CleanText(err.Error()))
 	return 1
 }

@@ -12,7 +12,8 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/config"
 	"fleetkey/fleet/connect"
-	"fleetkey/ui"
+	"fleetkey/ui/qr"
+	"fleetkey/ui/safe"
 )
 
 // connector is the console's onboarding over a loaded live fleet.
@@ -73,7 +74,7 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 type operator struct {
 	out     io.Writer
 	answers <-chan string
-	qr      ui.PrintOptions
+	qr      qr.PrintOptions
 }
 
 // awaitRedirect shows the link and waits for the flow's answer: from the listener, which turns stray requests away
@@ -81,7 +82,7 @@ type operator struct {
 func awaitRedirect(flow *connect.Flow, cc connect.Config, op operator) (connect.Redirect, error) {
 	w, lines := op.out, op.answers
 	fmt.Fprintln(w, "Open this link, or give it to the vehicle's owner (phone: open it; desktop: scan the QR):")
-	if err := ui.WriteQR(w, flow.URL(), op.qr); err != nil {
+	if err := qr.Write(w, flow.URL(), op.qr); err != nil {
 		fmt.Fprintln(w, flow.URL())
 	}
 	fmt.Fprintf(w, "Waiting for the redirect on %s (over SSH: ssh -L with that port),\nor paste the whole redirect URL here and press Enter:\n", cc.RedirectURI)
@@ -96,10 +97,10 @@ func awaitRedirect(flow *connect.Flow, cc connect.Config, op operator) (connect.
 			if res.err == nil || connect.Ends(res.err) {
 				return res.r, res.err
 			}
-			fmt.Fprintln(w, "listener:", ui.Clean(res.err.Error()), "— paste the redirect URL instead")
+			fmt.Fprintln(w, "listener:", safe.Clean(res.err.Error()), "— paste the redirect URL instead")
 			ended = nil
 		case err := <-refusals:
-			fmt.Fprintln(w, "listener: turned a request away:", ui.Clean(err.Error()),
+			fmt.Fprintln(w, "listener: turned a request away:", safe.Clean(err.Error()),
 				"— still waiting for the browser, or paste the redirect URL")
 		case <-deadline.C:
 			return connect.Redirect{}, connect.ErrExpired
@@ -112,7 +113,7 @@ func awaitRedirect(flow *connect.Flow, cc connect.Config, op operator) (connect.
 			case err == nil || connect.Ends(err):
 				return r, err
 			case !errors.Is(err, connect.ErrReused): // reused: the browser came first; ended brings its answer
-				fmt.Fprintln(w, ui.Clean(err.Error()))
+				fmt.Fprintln(w, safe.Clean(err.Error()))
 			}
 		}
 	}
@@ -160,12 +161,12 @@ func onboard(a *app, r connect.Redirect, op operator, stderr io.Writer) int {
 	fmt.Fprintf(w, "Added %d vehicles.\n", len(added))
 	for _, e := range added {
 		if e.KeyURL == "" {
-			fmt.Fprintf(w, "%s: legacy, no virtual key needed\n", ui.Clean(e.Name))
+			fmt.Fprintf(w, "%s: legacy, no virtual key needed\n", safe.Clean(e.Name))
 			a.fleet.Release(e.ID)
 			continue
 		}
-		fmt.Fprintf(w, "\n%s (%s %s %d): install the virtual key\n", ui.Clean(e.Name), ui.Clean(e.Make), ui.Clean(e.Model), e.Year)
-		_ = ui.WriteQR(w, e.KeyURL, op.qr)
+		fmt.Fprintf(w, "\n%s (%s %s %d): install the virtual key\n", safe.Clean(e.Name), safe.Clean(e.Make), safe.Clean(e.Model), e.Year)
+		_ = qr.Write(w, e.KeyURL, op.qr)
 		fmt.Fprint(w, "Phone: open the link. Desktop: scan the QR. Then check on the car: Settings > Locks.\n"+
 			"Type y when the owner says the key is installed (one read), or n to skip: ")
 		if answer := <-lines; strings.TrimSpace(strings.ToLower(answer)) != "y" {
@@ -181,7 +182,7 @@ func onboard(a *app, r connect.Redirect, op operator, stderr io.Writer) int {
 
 func readOutcome(e fleet.Entry, err error, cfg config.Config, now time.Time) string {
 	if err != nil {
-		return "read: " + ui.Clean(err.Error())
+		return "read: " + safe.Clean(err.Error())
 	}
 	s := "badge: " + e.Badge.String()
 	if next, ok := e.NextRead(cfg.Intervals, now); ok && e.Badge.String() != "key-installed" {

@@ -9,7 +9,7 @@ import (
 
 	"fleetkey/fleet/smartcar/fakeserver"
 	"fleetkey/serve"
-	"fleetkey/ui"
+	"fleetkey/ui/safe"
 )
 
 const (
@@ -20,11 +20,11 @@ const (
 	hostileURL = "https://www.tesla.com/_ak/fleet\u202eco.app.car\u0085"
 )
 
-// assertDrawable fails when out holds a rune a terminal would act on (see ui.IsUnsafe) other than the newline.
+// assertDrawable fails when out holds a rune a terminal would act on (see safe.IsUnsafe) other than the newline.
 func assertDrawable(t *testing.T, what, out string) {
 	t.Helper()
 	for i, r := range out {
-		if r != '\n' && ui.IsUnsafe(r) {
+		if r != '\n' && safe.IsUnsafe(r) {
 			t.Errorf("%s holds %U at byte %d: %q", what, r, i, out)
 			return
 		}

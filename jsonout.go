@@ -7,14 +7,14 @@ import (
 	"io"
 	"unicode/utf8"
 
-	"fleetkey/ui"
+	"fleetkey/ui/safe"
 )
 
 // writeJSON writes v to w as one JSON value and a newline, indented by two spaces when indent is set, the way every
 // JSON output of fleetkey is written (list --json, read, audit --json). encoding/json escapes the C0 controls and
 // U+2028/U+2029 but lets DEL, the C1 controls and the bidirectional controls through raw, so a name holding U+202E or
 // U+009B would act on a terminal that shows the output; writeJSON escapes each of those as \uXXXX too (see
-// ui.IsUnsafe). The value decodes to the very same strings.
+// safe.IsUnsafe). The value decodes to the very same strings.
 func writeJSON(w io.Writer, v any, indent bool) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -33,7 +33,7 @@ func writeJSON(w io.Writer, v any, indent bool) error {
 // escaped in strings, and raw outside them only as the indentation's newlines. Every unsafe rune is in the Basic
 // Multilingual Plane, so four hex digits hold it.
 func escapeUnsafe(b []byte) []byte {
-	unsafe := func(r rune) bool { return r >= 0x7f && ui.IsUnsafe(r) }
+	unsafe := func(r rune) bool { return r >= 0x7f && safe.IsUnsafe(r) }
 	i := bytes.IndexFunc(b, unsafe)
 	if i < 0 {
 		return b

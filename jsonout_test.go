@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"fleetkey/ui"
+	"fleetkey/ui/safe"
 )
 
 func TestWriteJSON(t *testing.T) {
@@ -50,7 +50,7 @@ func checkRoundTrip(t *testing.T, s string) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && ui.IsUnsafe(r) }); i >= 0 {
+	if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && safe.IsUnsafe(r) }); i >= 0 {
 		t.Errorf("writeJSON(%q) = %q holds an unsafe rune at byte %d", s, out, i)
 	}
 	var got map[string][]string

@@ -9,7 +9,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
-	"fleetkey/ui"
+	"fleetkey/ui/safe"
 )
 
 // exitNotAllowed is the exit code of a read the budget rules refuse.
@@ -55,7 +55,7 @@ func runRead(g globals, args []string, stdout, stderr io.Writer) int {
 func refused(stdout io.Writer, na *ledger.NotAllowedError) int {
 	switch {
 	case na.Stopped != "":
-		fmt.Fprintf(stdout, "reads stopped: %s\n", ui.Clean(na.Stopped))
+		fmt.Fprintf(stdout, "reads stopped: %s\n", safe.Clean(na.Stopped))
 	case na.Next.IsZero():
 		fmt.Fprintln(stdout, "no next read: the vehicle is asleep")
 	default:

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"fleetkey/ui"
+	"fleetkey/ui/safe"
 )
 
 // goodbye is the closing line of every console when the server stops.
@@ -28,7 +29,7 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 		m, err := s.model(ctx, sess, k)
 		if err != nil {
 			s.d.Log.Error("console", "who", k.Comment, "fingerprint", k.Fingerprint, "err", err)
-			refuse(sess, "fleetkey: "+ui.Clean(err.Error()))
+			refuse(sess, "fleetkey: "+safe.Clean(err.Error()))
 			return
 		}
 		in := newInput(sess)

@@ -10,6 +10,7 @@ import (
 
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
 )
 
 // askReadUnknown asks before reading every unknown vehicle whose read is allowed now, in the table's order.
@@ -51,7 +52,7 @@ func (b *batch) count(msg readDoneMsg, now time.Time) {
 		b.last = refusalOf(na, now)
 	case msg.err != nil:
 		b.failed++
-		b.last = Clean(msg.id) + ": " + Clean(msg.err.Error())
+		b.last = safe.Clean(msg.id) + ": " + safe.Clean(msg.err.Error())
 	default:
 		b.recorded++
 	}
@@ -67,7 +68,7 @@ func (m *Model) nextInBatch() tea.Cmd {
 		r, ok := m.list.byID(id)
 		if !ok {
 			b.failed++
-			b.last = Clean(id) + ": no longer in the fleet"
+			b.last = safe.Clean(id) + ": no longer in the fleet"
 			continue
 		}
 		if why := m.refusal(r); why != "" {

@@ -5,6 +5,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
 )
 
 // applyChange shows news of a background read: the vehicle's row now, and the read's outcome in the status line.
@@ -16,15 +17,15 @@ func (m *Model) applyChange(c fleet.Change) {
 	}
 	if c.Entry.ID == "" { // news of the scheduler as a whole, e.g. the credential was refused
 		if c.Err != nil {
-			m.status = m.news("reads: "+Clean(c.Err.Error()), true)
+			m.status = m.news("reads: "+safe.Clean(c.Err.Error()), true)
 		}
 		return
 	}
 	m.list.markUnsaved(c.Entry.ID, c.Unsaved, m.now)
 	m.list.patch(c.Entry, m.iv)
-	name := Clean(c.Entry.Name)
+	name := safe.Clean(c.Entry.Name)
 	if c.Err != nil {
-		m.status = m.news("read "+name+": "+Clean(c.Err.Error()), true)
+		m.status = m.news("read "+name+": "+safe.Clean(c.Err.Error()), true)
 		return
 	}
 	if m.status.hold && m.status.text != "" {

@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"fleetkey/ui/safe"
 )
 
 // TestViewDrawsNoUnsafeRune: a vehicle whose name and key URL hold a right-to-left override and C1 controls draws
@@ -20,7 +22,7 @@ func TestViewDrawsNoUnsafeRune(t *testing.T) {
 	check := func(where string, m Model) {
 		t.Helper()
 		view := m.View().Content
-		drawn := func(r rune) bool { return r != '\x1b' && r != '\a' && r != '\n' && IsUnsafe(r) }
+		drawn := func(r rune) bool { return r != '\x1b' && r != '\a' && r != '\n' && safe.IsUnsafe(r) }
 		if i := strings.IndexFunc(view, drawn); i >= 0 {
 			t.Errorf("%s draws %q at byte %d", where, []rune(view[i:])[0], i)
 		}

@@ -7,93 +7,17 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"fleetkey/fleet"
-	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
+	"fleetkey/ui/state"
 )
-
-// state is what the console says of a vehicle beyond its badge: the fleet's condition of it, or that its last answer
-// could not be saved. Each has its own mark and word, so it reads without colour.
-type state uint8
-
-const (
-	stateOK state = iota
-	stateAsleep
-	stateLimited
-	stateFailing
-	stateBilling
-	stateRejected
-	stateUnsaved
-)
-
-// stateWords are the states' names: the fleet's own (as in list --json "state"), and unsaved.
-var stateWords = [...]string{stateOK: "", stateAsleep: "asleep", stateLimited: "rate-limited", stateFailing: "failing",
-	stateBilling: "billing", stateRejected: "rejected", stateUnsaved: "unsaved"}
-
-// stateShort are the words of the table's narrow STATE column; only rate-limited is cut short there.
-var stateShort = [...]string{stateOK: "", stateAsleep: "asleep", stateLimited: "limited", stateFailing: "failing",
-	stateBilling: "billing", stateRejected: "rejected", stateUnsaved: "unsaved"}
-
-// stateMarks differ in shape as well as colour, like the badges' marks.
-var stateMarks = [...]string{stateOK: "", stateAsleep: "☾", stateLimited: "⏸", stateFailing: "⚠", stateBilling: "■",
-	stateRejected: "✕", stateUnsaved: "✎"}
-
-// stateHelp explains each state in one line, for the ? screen.
-var stateHelp = [...]string{
-	stateAsleep:   "asleep: it answered that it sleeps (a legacy one set asleep has no next read)",
-	stateLimited:  "rate-limited: a 429 for this vehicle holds its reads until the Retry-After",
-	stateFailing:  "failing: its last reads failed (5xx, timeouts, no answer); it backs off",
-	stateBilling:  "billing: a 430 stopped its reads (the billing limit); NEXT READ says stopped",
-	stateRejected: "rejected: the API refused the request as invalid; reads stopped for a bug report",
-	stateUnsaved:  "unsaved: its last answer could not be saved to disk; held from reads until it is",
-}
-
-func (s state) String() string { return stateWords[s] }
-
-// cell is the state in the table: "⏸ limited", at most 10 cells.
-func (s state) cell() string {
-	if s == stateOK {
-		return ""
-	}
-	return stateMarks[s] + " " + stateShort[s]
-}
-
-// label is the mark and the word: "⚠ failing"; "" when there is nothing to say.
-func (s state) label() string {
-	if s == stateOK {
-		return ""
-	}
-	return stateMarks[s] + " " + stateWords[s]
-}
-
-// stateOf is a vehicle's state at now. A stop comes first (it lasts until someone acts), then an unsaved answer (the
-// vehicle is held until it is saved), then what the last answers say.
-func stateOf(e fleet.Entry, unsaved bool, now time.Time) state {
-	c := e.Condition(now)
-	switch {
-	case c == ledger.BillingStopped:
-		return stateBilling
-	case c == ledger.Rejected:
-		return stateRejected
-	case unsaved:
-		return stateUnsaved
-	}
-	switch c {
-	case ledger.Asleep:
-		return stateAsleep
-	case ledger.RateLimited:
-		return stateLimited
-	case ledger.Failing:
-		return stateFailing
-	}
-	return stateOK
-}
 
 // stateStyle colours a state: stops and unsaved answers as errors, the rest as warnings, sleep dimmed.
-func (m *Model) stateStyle(s state) lipgloss.Style {
+func (m *Model) stateStyle(s state.State) lipgloss.Style {
 	switch s {
-	case stateBilling, stateRejected, stateUnsaved, stateFailing:
+	case state.Billing, state.Rejected, state.Unsaved, state.Failing:
 		return m.styles.errText
-	case stateLimited:
+	case state.Limited:
 		return m.styles.warn
 	}
 	return m.styles.dim
@@ -102,24 +26,24 @@ func (m *Model) stateStyle(s state) lipgloss.Style {
 // stateLines are the detail pane's lines for the state: the word, since when and until when, then on a line of its
 // own the error behind it (from outside, so cleaned), wrapped to w. None when there is nothing to say.
 func (m *Model) stateLines(r *row, w int) []string {
-	s := stateOf(r.e, r.unsaved, m.now)
+	s := state.Of(r.e.Condition(m.now), r.unsaved)
 	rec := r.e.Record
-	head, cause := s.label(), Clean(rec.LastError)
+	head, cause := s.Label(), safe.Clean(rec.LastError)
 	switch s {
-	case stateOK:
+	case state.OK:
 		return nil
-	case stateBilling, stateRejected:
+	case state.Billing, state.Rejected:
 		head += ": reads stopped" + m.since(rec.LastErrorAt)
-		cause = Clean(rec.Stopped)
-	case stateUnsaved:
+		cause = safe.Clean(rec.Stopped)
+	case state.Unsaved:
 		head += m.since(m.list.unsaved[r.e.ID])
 		cause = "its last answer is not on disk; no read until it is saved"
-	case stateLimited:
+	case state.Limited:
 		head += m.since(rec.LastErrorAt) + fmt.Sprintf(", until %s (in %s)", clockTime(rec.NotBefore),
 			countdown(rec.NotBefore.Sub(m.now)))
-	case stateFailing:
+	case state.Failing:
 		head += ": " + plural(max(rec.Failures, 1), "failure") + " in a row, the last " + age(rec.LastErrorAt, m.now)
-	case stateAsleep:
+	case state.Asleep:
 		head, cause = m.asleepLines(r)
 	}
 	st := m.stateStyle(s)
@@ -128,27 +52,22 @@ func (m *Model) stateLines(r *row, w int) []string {
 
 // stateTellsError says the State line shows the vehicle's last error, so the Error line would say it twice.
 func (m *Model) stateTellsError(r *row) bool {
-	switch stateOf(r.e, r.unsaved, m.now) {
-	case stateBilling, stateRejected, stateLimited, stateFailing:
+	switch state.Of(r.e.Condition(m.now), r.unsaved) {
+	case state.Billing, state.Rejected, state.Limited, state.Failing:
 		return true
-	case stateAsleep:
-		return asleepByError(r.e.Record)
+	case state.Asleep:
+		return state.AsleepByError(r.e.Record)
 	}
 	return false
-}
-
-// asleepByError says the sleep was learned from a 409 that no good read has followed.
-func asleepByError(rec ledger.Record) bool {
-	return rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.Reading == nil || rec.Reading.At.Before(rec.LastErrorAt))
 }
 
 // asleepLines say where the sleep was learned: a 409 or the asleep signal of a read, or the config.
 func (m *Model) asleepLines(r *row) (head, cause string) {
 	rec := r.e.Record
-	head = stateAsleep.label()
+	head = state.Asleep.Label()
 	switch {
-	case asleepByError(rec):
-		return head + m.since(rec.LastErrorAt), Clean(rec.LastError)
+	case state.AsleepByError(rec):
+		return head + m.since(rec.LastErrorAt), safe.Clean(rec.LastError)
 	case rec.Asleep:
 		return head + m.since(rec.AsleepAt), "the last read said it sleeps"
 	}
@@ -186,7 +105,7 @@ func (l *list) clocks() {
 	l.unknown = newReadyClockOf(l.rows, func(r *row) bool { return r.e.Badge == policy.Unknown })
 	l.limited = l.limited[:0]
 	for i := range l.rows {
-		if l.rows[i].state == stateLimited {
+		if l.rows[i].state == state.Limited {
 			l.limited = append(l.limited, i)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
 )
 
 // ask is a question waiting for the operator's y before reads that cannot be taken back: r on a vehicle whose read
@@ -36,7 +37,7 @@ func (m *Model) question() string {
 	}
 	r, ok := m.list.byID(m.ask.ids[0])
 	if !ok {
-		return "read " + Clean(m.ask.ids[0]) + "?" + answer
+		return "read " + safe.Clean(m.ask.ids[0]) + "?" + answer
 	}
 	iv := m.iv.Of(r.e.Badge)
 	return fmt.Sprintf("this spends %s's only read for %s; next allowed at %s.", r.name, every(iv),
@@ -60,7 +61,7 @@ func (m Model) askKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	r, ok := m.list.byID(a.ids[0])
 	if !ok {
-		m.status = m.news(Clean(a.ids[0])+": no longer in the fleet", true)
+		m.status = m.news(safe.Clean(a.ids[0])+": no longer in the fleet", true)
 		return m, nil
 	}
 	return m, m.readRow(r)
@@ -109,9 +110,9 @@ func readVehicle(rd Reader, clock func() time.Time, id string, inBatch bool) tea
 func (m *Model) refusal(r *row) string {
 	switch r.hold() {
 	case "stopped":
-		return fmt.Sprintf("%s: reads stopped: %s", Clean(r.e.ID), Clean(r.e.Record.Stopped))
+		return fmt.Sprintf("%s: reads stopped: %s", safe.Clean(r.e.ID), safe.Clean(r.e.Record.Stopped))
 	case "held":
-		return Clean(r.e.ID) + ": held until its last answer is saved"
+		return safe.Clean(r.e.ID) + ": held until its last answer is saved"
 	}
 	at, ok := r.e.NextRead(m.iv, m.now)
 	if ok && !at.After(m.now) {
@@ -122,15 +123,15 @@ func (m *Model) refusal(r *row) string {
 
 func refusal(id string, at time.Time, ok bool, now time.Time) string {
 	if !ok {
-		return fmt.Sprintf("%s is asleep: no read until it wakes", Clean(id))
+		return fmt.Sprintf("%s is asleep: no read until it wakes", safe.Clean(id))
 	}
-	return fmt.Sprintf("%s: next read allowed in %s (at %s)", Clean(id), countdown(at.Sub(now)), at.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("%s: next read allowed in %s (at %s)", safe.Clean(id), countdown(at.Sub(now)), at.UTC().Format(time.RFC3339))
 }
 
 // refusalOf is the status of a read the fleet's gate refused.
 func refusalOf(na *ledger.NotAllowedError, now time.Time) string {
 	if na.Stopped != "" {
-		return fmt.Sprintf("%s: reads stopped: %s", Clean(na.ID), Clean(na.Stopped))
+		return fmt.Sprintf("%s: reads stopped: %s", safe.Clean(na.ID), safe.Clean(na.Stopped))
 	}
 	return refusal(na.ID, na.Next, !na.Next.IsZero(), now)
 }
@@ -149,9 +150,9 @@ func (m *Model) readDone(msg readDoneMsg) tea.Cmd {
 	case errors.As(msg.err, &na):
 		m.status = m.news(refusalOf(na, m.now), true)
 	case msg.err != nil:
-		m.status = m.news("read "+Clean(msg.id)+": "+Clean(msg.err.Error()), true)
+		m.status = m.news("read "+safe.Clean(msg.id)+": "+safe.Clean(msg.err.Error()), true)
 	default:
-		m.status = m.news("read "+Clean(msg.id)+": recorded", false)
+		m.status = m.news("read "+safe.Clean(msg.id)+": recorded", false)
 	}
 	return nil
 }

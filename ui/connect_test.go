@@ -15,6 +15,7 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/connect"
 	"fleetkey/policy"
+	"fleetkey/ui/qr/qrtest"
 )
 
 // fakeConnector is a Connector over a real Connect flow whose user has one new vehicle; it records what the pane
@@ -92,8 +93,8 @@ func TestConnectPaneQRScans(t *testing.T) {
 		for _, p := range []colorprofile.Profile{colorprofile.TrueColor, colorprofile.ASCII} {
 			m, _ := openPane(t, 130, 50, Options{NoColour: p == colorprofile.ASCII})
 			m = update(t, m, tea.ColorProfileMsg{Profile: p}, bgMsg(dark))
-			th := map[bool]termTheme{true: darkTheme, false: lightTheme}[dark]
-			got, err := decodeQR(screenImage(asShown(m.View().Content, p), th, 4))
+			th := map[bool]qrtest.Theme{true: qrtest.Dark, false: qrtest.Light}[dark]
+			got, err := qrtest.Decode(qrtest.ScreenImage(qrtest.AsShown(m.View().Content, p), th, 4))
 			if err != nil || got != m.conn.flow.URL() {
 				t.Errorf("dark=%v %v: decode = %q, %v; want the Connect link %q", dark, p, got, err, m.conn.flow.URL())
 			}
@@ -119,7 +120,7 @@ func TestConnectPanePasteFlow(t *testing.T) {
 		t.Fatalf("AddUser(%q, %q), want u-new and the returned key URL", c.addedUser, c.keyTo)
 	}
 	mustContain(t, screen(m), "New vehicle 1 of 1: New Model Y", "Has the owner installed the key")
-	if got, err := decodeQR(screenImage(asShown(m.View().Content, colorprofile.TrueColor), darkTheme, 4)); err != nil || got != keyURL {
+	if got, err := qrtest.Decode(qrtest.ScreenImage(qrtest.AsShown(m.View().Content, colorprofile.TrueColor), qrtest.Dark, 4)); err != nil || got != keyURL {
 		t.Errorf("install QR decodes to %q, %v; want %q", got, err, keyURL)
 	}
 	if len(c.confirmed) != 0 {

@@ -12,6 +12,7 @@ import (
 	"fleetkey/fleet/connect"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
 )
 
 // openConnect starts the onboarding: a fresh Connect flow, then its listener.
@@ -136,9 +137,9 @@ func (m *Model) outcomeOf(e fleet.Entry, err error) string {
 	var na *ledger.NotAllowedError
 	switch {
 	case errors.As(err, &na):
-		return "not read: " + Clean(na.Error())
+		return "not read: " + safe.Clean(na.Error())
 	case err != nil:
-		return "the read failed: " + Clean(err.Error())
+		return "the read failed: " + safe.Clean(err.Error())
 	case e.Badge == policy.KeyInstalled:
 		return "key installed: the read confirmed it"
 	}

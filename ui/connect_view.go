@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"fleetkey/ui/safe"
 )
 
 // connectView draws the onboarding pane for its step.
@@ -39,12 +41,12 @@ func (m *Model) redirectHelp() string {
 	}
 	if c.listening {
 		lines = append(lines,
-			"3. The browser comes back to "+Clean(c.flow.RedirectURI())+" and fleetkey takes it from there. Over SSH, forward that port first:",
+			"3. The browser comes back to "+safe.Clean(c.flow.RedirectURI())+" and fleetkey takes it from there. Over SSH, forward that port first:",
 			m.styles.key.Render(fmt.Sprintf("ssh -L %s:%s <this box>", port(host), host)),
 			"Or paste the whole URL from the browser's address bar (even if the page failed to load):")
 	} else {
 		lines = append(lines,
-			"3. The browser comes back to "+Clean(c.flow.RedirectURI())+", where fleetkey could not start its listener:",
+			"3. The browser comes back to "+safe.Clean(c.flow.RedirectURI())+", where fleetkey could not start its listener:",
 			"paste the whole URL from the browser's address bar once the page has failed to load.")
 	}
 	lines = append(lines,
@@ -70,8 +72,8 @@ func port(hostport string) string {
 func (m *Model) newVehicleView() string {
 	c := &m.conn
 	e := c.added[c.at]
-	head := m.styles.title.Render(fmt.Sprintf("New vehicle %d of %d: %s", c.at+1, len(c.added), Clean(e.Name))) +
-		"\n" + Clean(e.Make) + " " + Clean(e.Model) + fmt.Sprintf(" %d", e.Year) + "  " + m.styles.badge[e.Badge].Render(badgeLabel(e.Badge))
+	head := m.styles.title.Render(fmt.Sprintf("New vehicle %d of %d: %s", c.at+1, len(c.added), safe.Clean(e.Name))) +
+		"\n" + safe.Clean(e.Make) + " " + safe.Clean(e.Model) + fmt.Sprintf(" %d", e.Year) + "  " + m.styles.badge[e.Badge].Render(badgeLabel(e.Badge))
 	var ask string
 	switch {
 	case c.step == stepReading:
@@ -96,9 +98,9 @@ func (m *Model) summaryView() string {
 	}
 	lines := []string{fmt.Sprintf("Added %d vehicles:", len(c.added))}
 	for i, e := range c.added {
-		lines = append(lines, "  "+Clean(e.Name)+": "+c.outcome[i])
+		lines = append(lines, "  "+safe.Clean(e.Name)+": "+c.outcome[i])
 	}
 	return strings.Join(append(lines, "", m.styles.dim.Render("enter or esc back to the fleet")), "\n")
 }
 
-func (m *Model) errLine(err error) string { return m.styles.errText.Render(Clean(err.Error())) }
+func (m *Model) errLine(err error) string { return m.styles.errText.Render(safe.Clean(err.Error())) }

@@ -1,10 +1,12 @@
 package ui
 
 import (
-	"fleetkey/fleet/ledger"
 	"fmt"
 	"strings"
 	"time"
+
+	"fleetkey/fleet/ledger"
+	"fleetkey/ui/safe"
 )
 
 // dataLines shows what the last reads told of the vehicle: each value with its age (from the vehicle's own update
@@ -18,13 +20,13 @@ func (m *Model) dataLines(r *row, w int) []string {
 	}
 	if rec.Key != "" {
 		lines = append(lines, m.fact("Key", fmt.Sprintf("%s, learned %s", rec.Key, age(rec.KeyAt, m.now))),
-			m.fact("", m.styles.dim.Render("from the "+Clean(rec.KeySource))))
+			m.fact("", m.styles.dim.Render("from the "+safe.Clean(rec.KeySource))))
 	}
 	if rec.VIN != "" && r.e.VIN == rec.VIN {
 		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
 	}
 	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) && !m.stateTellsError(r) {
-		lines = append(lines, m.hang("Error", Clean(rec.LastError)+" "+age(rec.LastErrorAt, m.now), m.styles.errText, w))
+		lines = append(lines, m.hang("Error", safe.Clean(rec.LastError)+" "+age(rec.LastErrorAt, m.now), m.styles.errText, w))
 	}
 	return lines
 }
@@ -44,12 +46,12 @@ func (m *Model) readingLines(rd *ledger.Reading) []string {
 			needKey = append(needKey, strings.ToLower(label))
 			return
 		case status != ledger.StatusOK:
-			lines = append(lines, m.fact(label, m.styles.dim.Render(strings.ToLower(string(status))+" "+Clean(errText))))
+			lines = append(lines, m.fact(label, m.styles.dim.Render(strings.ToLower(string(status))+" "+safe.Clean(errText))))
 			return
 		}
-		text = Clean(text) + m.styles.dim.Render(" · "+age(updated, m.now))
+		text = safe.Clean(text) + m.styles.dim.Render(" · "+age(updated, m.now))
 		if failed := rd.Failures[code]; failed != "" {
-			text += m.styles.warn.Render(" · kept: this read failed " + Clean(failed))
+			text += m.styles.warn.Render(" · kept: this read failed " + safe.Clean(failed))
 		}
 		lines = append(lines, m.fact(label, text))
 	}
@@ -81,7 +83,7 @@ func unit(u string) string {
 	case "miles", "mi":
 		return "mi"
 	}
-	return Clean(u)
+	return safe.Clean(u)
 }
 
 func yesNo(v bool, yes, no string) string {

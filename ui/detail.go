@@ -8,6 +8,8 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"fleetkey/policy"
+	"fleetkey/ui/qr"
+	"fleetkey/ui/safe"
 )
 
 // explain is the badge's rule in one line.
@@ -47,11 +49,11 @@ func (m *Model) detailView() string {
 // both on a line of its own. The QR is never wrapped, cut or scaled: if it does not fit, it says so and shows the
 // link, which stays copyable (never wrapped) and is an OSC 8 hyperlink.
 func (m *Model) withQR(text, link string) string {
-	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
+	url := m.linkLines(safe.Clean(link))
+	code, fits, err := m.qr.Fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	switch {
 	case err != nil:
-		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+Clean(err.Error()))+"\n\n"+text) + "\n" + url
+		return m.wrap(m.styles.errText.Render("cannot draw a QR code: "+safe.Clean(err.Error()))+"\n\n"+text) + "\n" + url
 	case !fits:
 		return m.wrap(m.styles.warn.Render("The terminal is too small for the QR code: enlarge it, or use the URL:")) +
 			"\n" + url + "\n\n" + m.wrap(text)
@@ -65,8 +67,8 @@ func (m *Model) textWidth(link string) int {
 	if link == "" {
 		return m.width
 	}
-	url := m.linkLines(Clean(link))
-	code, fits, err := m.qr.fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
+	url := m.linkLines(safe.Clean(link))
+	code, fits, err := m.qr.Fit(link, m.paint(), m.width-minGuideWidth-2, m.bodyHeight()-lipgloss.Height(url))
 	if err != nil || !fits {
 		return m.width
 	}
@@ -87,16 +89,16 @@ func (m *Model) hang(label, text string, st lipgloss.Style, w int) string {
 }
 
 // paint is how the QR's colours reach this terminal.
-func (m *Model) paint() qrPaint { return paintFor(m.colour, m.isDark, m.invert) }
+func (m *Model) paint() qr.Paint { return qr.PaintFor(m.colour, m.isDark, m.invert) }
 
 // facts are the vehicle's lines of the detail pane, long ones wrapped to w.
 func (m *Model) facts(r *row, w int) string {
 	label := func(k string) string { return m.styles.dim.Render(pad(k, 10)) }
 	lines := []string{
 		m.styles.title.Render(r.name),
-		label("ID") + Clean(r.e.ID),
+		label("ID") + safe.Clean(r.e.ID),
 		label("VIN") + r.vin,
-		label("Vehicle") + Clean(r.e.Make) + " " + r.model,
+		label("Vehicle") + safe.Clean(r.e.Make) + " " + r.model,
 		label("Badge") + m.styles.badge[r.e.Badge].Render(r.badge),
 		m.styles.dim.Render(explain(r.e.Badge, m.iv)),
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
+	"fleetkey/ui/qr/qrtest"
 )
 
 // bgMsg is the terminal's answer to the background colour query.
@@ -34,8 +34,8 @@ func TestDetailQRScans(t *testing.T) {
 			for _, p := range []colorprofile.Profile{colorprofile.TrueColor, colorprofile.ANSI, colorprofile.ASCII} {
 				t.Run(fmt.Sprintf("%s dark=%v %v", name, dark, p), func(t *testing.T) {
 					shown := detailShown(t, url, dark, p, false, 100, 30)
-					th := map[bool]termTheme{true: darkTheme, false: lightTheme}[dark]
-					got, err := decodeQR(screenImage(shown, th, 4))
+					th := map[bool]qrtest.Theme{true: qrtest.Dark, false: qrtest.Light}[dark]
+					got, err := qrtest.Decode(qrtest.ScreenImage(shown, th, 4))
 					if err != nil || got != url {
 						t.Errorf("decode detail pane = %q, %v; want %q", got, err, url)
 					}
@@ -50,7 +50,7 @@ func TestDetailQRScans(t *testing.T) {
 func TestDetailQRInvertKey(t *testing.T) {
 	for _, invert := range []bool{false, true} {
 		shown := detailShown(t, freeURL, true, colorprofile.ASCII, invert, 100, 30)
-		got, err := decodeQR(screenImage(shown, lightTheme, 4))
+		got, err := qrtest.Decode(qrtest.ScreenImage(shown, qrtest.Light, 4))
 		if ok := err == nil && got == freeURL; ok != invert {
 			t.Errorf("invert=%v on a light theme: decode = %q, %v; want scannable=%v", invert, got, err, invert)
 		}
@@ -80,7 +80,7 @@ func detailShown(t *testing.T, url string, dark bool, p colorprofile.Profile, in
 	if !strings.Contains(screen(m), "\n"+url+"\n") {
 		t.Fatalf("detail pane lacks the URL %q as a line of text:\n%s", url, screen(m))
 	}
-	return asShown(content, p)
+	return qrtest.AsShown(content, p)
 }
 
 func TestDetailInvertHiddenWithColour(t *testing.T) {
@@ -105,29 +105,6 @@ func TestCopyURLUsesOSC52(t *testing.T) {
 		t.Errorf("clipboard message = %q, want %q", got, freeURL)
 	}
 	mustContain(t, screen(m), "copied "+freeURL)
-}
-
-// TestWriteQRScans decodes what `fleetkey qr` prints, for each profile and background.
-func TestWriteQRScans(t *testing.T) {
-	for _, dark := range []bool{true, false} {
-		for _, p := range []colorprofile.Profile{colorprofile.TrueColor, colorprofile.ANSI, colorprofile.ASCII} {
-			var b bytes.Buffer
-			if err := WriteQR(&b, urlEnterprise, PrintOptions{Profile: p, DarkBG: dark}); err != nil {
-				t.Fatal(err)
-			}
-			lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-			if last := lines[len(lines)-1]; last != urlEnterprise {
-				t.Errorf("last line = %q, want the URL", last)
-			}
-			th := map[bool]termTheme{true: darkTheme, false: lightTheme}[dark]
-			if got, err := decodeQR(screenImage(b.String(), th, 4)); err != nil || got != urlEnterprise {
-				t.Errorf("dark=%v %v: decode = %q, %v; want %q", dark, p, got, err, urlEnterprise)
-			}
-			if p == colorprofile.ASCII && strings.Contains(b.String(), "\x1b") {
-				t.Errorf("NO_COLOR output carries escape sequences")
-			}
-		}
-	}
 }
 
 // TestDetailLiveData: values with their ages, a failed signal's last good value kept and marked, a never-good one

@@ -18,7 +18,12 @@ import (
 // testNow is the fixed clock of every UI test.
 var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
-const freeURL = "https://www.tesla.com/_ak/smartcar.com"
+// The virtual-key URLs of the free plan, an Enterprise plan and a single vehicle; the per-vehicle one needs a larger code.
+const (
+	freeURL       = "https://www.tesla.com/_ak/smartcar.com"
+	urlEnterprise = "https://www.tesla.com/_ak/fleetco.app.car"
+	urlVehicle    = "https://www.tesla.com/_ak/acme-logistics-eu.app.car?vin=5YJ3E1EA7KF317000"
+)
 
 // testEntries is a small fleet with one vehicle of every case.
 func testEntries() []fleet.Entry {

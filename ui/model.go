@@ -15,6 +15,7 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
+	"fleetkey/ui/qr"
 )
 
 // Reader spends one read of a vehicle through the budget gate and returns the fleet after it. A Reader that can also
@@ -71,7 +72,7 @@ type Model struct {
 	colour bool
 	invert bool
 	status status
-	qr     *qrCache
+	qr     *qr.Cache
 	frame  *frameCache
 	rev    uint64 // bumped by every change that alters the frame
 
@@ -128,7 +129,7 @@ func New(opts Options) Model {
 		now:    opts.Now,
 		isDark: true,
 		colour: !opts.NoColour,
-		qr:     newQRCache(),
+		qr:     qr.NewCache(),
 		frame:  &frameCache{rev: ^uint64(0)},
 	}
 	m.opts.Entries = nil // the list holds its own rows; keeping the slice would double the memory of a large fleet

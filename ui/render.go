@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
+	"fleetkey/ui/state"
 )
 
 // The console needs at least this much room; below it, it says so instead of drawing a broken layout.
@@ -77,7 +79,7 @@ func (m *Model) titleLine() string {
 		left += "  " + m.styles.dim.Render("read-only")
 	}
 	if m.opts.Label != "" {
-		left += "  " + m.styles.warn.Render(Clean(m.opts.Label))
+		left += "  " + m.styles.warn.Render(safe.Clean(m.opts.Label))
 	}
 
 	parts := []string{fmt.Sprintf("%d vehicles", len(m.list.rows)),
@@ -103,7 +105,7 @@ func (m *Model) titleLine() string {
 // statusLine is the latest news, or the summary. News often quotes text from outside (a key URL, an API's error), so
 // it is cleaned here, where it is drawn, whatever its sender did.
 func (m *Model) statusLine() string {
-	s := Clean(m.status.text)
+	s := safe.Clean(m.status.text)
 	switch {
 	case m.ask.open():
 		s = m.styles.ask.Render(m.question())
@@ -123,7 +125,7 @@ func (m *Model) statusLine() string {
 func (m *Model) summary() string {
 	s := fmt.Sprintf("%d/%d", min(m.list.cursor+1, len(m.list.view)), len(m.list.view))
 	if m.list.filter != "" {
-		s += fmt.Sprintf(" matching %q", Clean(m.list.filter))
+		s += fmt.Sprintf(" matching %q", safe.Clean(m.list.filter))
 	}
 	return s + " · sorted by " + m.list.sort.String()
 }
@@ -152,8 +154,8 @@ func (m *Model) helpView() string {
 		b.WriteString(m.styles.badge[bd].Render(pad(badgeLabel(bd), 16)) + explain(bd, m.iv) + "\n")
 	}
 	b.WriteString("\n" + m.styles.header.Render("States") + "\n\n")
-	for st := stateAsleep; st <= stateUnsaved; st++ {
-		b.WriteString(m.stateStyle(st).Render(pad(st.cell(), 16)) + stateHelp[st] + "\n")
+	for st := state.Asleep; st <= state.Unsaved; st++ {
+		b.WriteString(m.stateStyle(st).Render(pad(st.Cell(), 16)) + st.Help() + "\n")
 	}
 	b.WriteString("\n" + m.styles.dim.Render("esc or ? to close"))
 	return b.String()

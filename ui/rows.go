@@ -8,6 +8,8 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/policy"
+	"fleetkey/ui/safe"
+	"fleetkey/ui/state"
 )
 
 // row is one vehicle prepared for drawing: its text cleaned once, when the data arrives, so that View only formats the
@@ -17,24 +19,24 @@ type row struct {
 	name, vin, model, badge string
 	haystack                string // lower-case text the filter searches
 	readyAt                 time.Time
-	noRead                  bool  // no next read by itself: an asleep legacy vehicle, stopped reads, an unsaved answer
-	unsaved                 bool  // its last answer could not be saved: held from reads until it is
-	state                   state // at the list's clock when the row was made; the haystack holds its word
+	noRead                  bool        // no next read by itself: an asleep legacy vehicle, stopped reads, an unsaved answer
+	unsaved                 bool        // its last answer could not be saved: held from reads until it is
+	state                   state.State // at the list's clock when the row was made; the haystack holds its word
 }
 
 // newRow prepares e at now; unsaved says its last answer could not be saved.
 func newRow(e fleet.Entry, iv policy.Intervals, now time.Time, unsaved bool) row {
 	r := row{
 		e:       e,
-		name:    Clean(e.Name),
-		vin:     Clean(e.VIN),
-		model:   Clean(e.Model) + " " + strconv.Itoa(e.Year),
+		name:    safe.Clean(e.Name),
+		vin:     safe.Clean(e.VIN),
+		model:   safe.Clean(e.Model) + " " + strconv.Itoa(e.Year),
 		badge:   badgeLabel(e.Badge),
 		unsaved: unsaved,
 	}
-	r.state = stateOf(e, r.unsaved, now)
+	r.state = state.Of(e.Condition(now), r.unsaved)
 	r.haystack = strings.ToLower(strings.Join([]string{r.name, r.vin, r.model, e.Badge.String(),
-		r.state.String(), r.state.cell(), r.hold()}, "\x00"))
+		r.state.String(), r.state.Cell(), r.hold()}, "\x00"))
 	r.readyAt, r.noRead = readyAt(e, iv)
 	r.noRead = r.noRead || r.unsaved
 	return r

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"fleetkey/policy"
+	"fleetkey/ui/state"
 )
 
 // column is one column of the vehicle table.
@@ -21,8 +22,8 @@ type column struct {
 type cellCtx struct {
 	now      time.Time
 	iv       policy.Intervals
-	markName bool  // no state column: the name cell starts with the state's mark
-	state    state // the row's state at now, set per row
+	markName bool        // no state column: the name cell starts with the state's mark
+	state    state.State // the row's state at now, set per row
 }
 
 var (
@@ -30,7 +31,7 @@ var (
 	colVIN   = column{"VIN", 17, func(r *row, _ cellCtx) string { return r.vin }}
 	colModel = column{"MODEL", 14, func(r *row, _ cellCtx) string { return r.model }}
 	colBadge = column{"BADGE", 15, func(r *row, _ cellCtx) string { return r.badge }}
-	colState = column{"STATE", 10, func(_ *row, c cellCtx) string { return c.state.cell() }}
+	colState = column{"STATE", 10, func(_ *row, c cellCtx) string { return c.state.Cell() }}
 	colNext  = column{"NEXT READ", 10, nextCell}
 	colLast  = column{"LAST READ", 11, func(r *row, c cellCtx) string { return age(r.e.LastRead, c.now) }}
 )
@@ -90,18 +91,18 @@ func nameWidth(cols []column, width int) int {
 
 // nameCell is the name, after the state's mark when the table has no room for the state column: "⚠ Airport runner".
 func nameCell(r *row, c cellCtx) string {
-	if c.markName && c.state != stateOK {
-		return stateMarks[c.state] + " " + r.name
+	if c.markName && c.state != state.OK {
+		return c.state.Mark() + " " + r.name
 	}
 	return r.name
 }
 
 // markedName colours the mark at the start of a name cell that nameCell gave one.
-func (m *Model) markedName(cell string, s state) string {
-	if s == stateOK {
+func (m *Model) markedName(cell string, s state.State) string {
+	if s == state.OK {
 		return cell
 	}
-	mark := stateMarks[s]
+	mark := s.Mark()
 	return m.stateStyle(s).Render(mark) + strings.TrimPrefix(cell, mark)
 }
 
@@ -141,7 +142,7 @@ func (m *Model) headerLine(cols []column, nw int) string {
 
 func (m *Model) rowLine(r *row, cols []column, nw int, ctx cellCtx, selected bool) string {
 	parts := make([]string, len(cols))
-	ctx.state = stateOf(r.e, r.unsaved, ctx.now)
+	ctx.state = state.Of(r.e.Condition(ctx.now), r.unsaved)
 	for i, c := range cols {
 		cell := pad(c.cell(r, ctx), widthOf(c, nw))
 		switch {

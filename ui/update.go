@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+
+	"fleetkey/ui/safe"
 )
 
 // Update dispatches each message to its handler, then brings the keys that depend on the data and the clock up to
@@ -76,7 +78,7 @@ func (m Model) report(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case readDoneMsg:
 		cmd = m.readDone(msg)
 	case Notice:
-		m.status = m.news(Clean(string(msg)), true)
+		m.status = m.news(safe.Clean(string(msg)), true)
 	case changeMsg:
 		if !msg.ok {
 			return m, nil

@@ -1,10 +1,12 @@
-package ui
+package qr
 
 import (
 	"fmt"
 	"io"
 
 	"github.com/charmbracelet/colorprofile"
+
+	"fleetkey/ui/safe"
 )
 
 // PrintOptions say how the terminal that will show a printed QR draws colour.
@@ -14,11 +16,11 @@ type PrintOptions struct {
 	Invert  bool                 // swap the glyphs (used only without colour)
 }
 
-// WriteQR prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
-// as the last line, cleaned like every text drawn (see Clean). Colours are brought down to the output's profile, as
-// Bubble Tea does for the console.
-func WriteQR(w io.Writer, url string, o PrintOptions) error {
-	code, err := renderQR(url, qrMaxQuiet, paintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
+// Write prints the QR that installs a virtual key, exactly as the detail pane draws it (quiet zone 4), then the URL
+// as the last line, cleaned like every text drawn (see safe.Clean). Colours are brought down to the output's profile,
+// as Bubble Tea does for the console.
+func Write(w io.Writer, url string, o PrintOptions) error {
+	code, err := Render(url, maxQuiet, PaintFor(o.Profile > colorprofile.ASCII, o.DarkBG, o.Invert))
 	if err != nil {
 		return err
 	}
@@ -26,6 +28,6 @@ func WriteQR(w io.Writer, url string, o PrintOptions) error {
 	if _, err := fmt.Fprintln(cw, code.Text); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(w, Clean(url)) // the code holds the URL as given; its text line is drawn, so cleaned
+	_, err = fmt.Fprintln(w, safe.Clean(url)) // the code holds the URL as given; its text line is drawn, so cleaned
 	return err
 }

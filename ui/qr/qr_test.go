@@ -1,4 +1,4 @@
-package ui
+package qr
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+
+	"fleetkey/ui/qr/qrtest"
 )
 
 // The virtual-key URLs of the two plans and a per-vehicle one. The
@@ -24,27 +26,27 @@ func TestPaintFor(t *testing.T) {
 	tests := []struct {
 		name                     string
 		colour, darkBG, inverted bool
-		want                     qrPaint
+		want                     Paint
 	}{
-		{"colour dark", true, true, false, qrForced},
-		{"colour light", true, false, false, qrForced},
-		{"colour dark inverted", true, true, true, qrForced},
-		{"colour light inverted", true, false, true, qrForced},
-		{"no colour dark", false, true, false, qrPlainDark},
-		{"no colour light", false, false, false, qrPlainLight},
-		{"no colour dark inverted", false, true, true, qrPlainLight},
-		{"no colour light inverted", false, false, true, qrPlainDark},
+		{"colour dark", true, true, false, Forced},
+		{"colour light", true, false, false, Forced},
+		{"colour dark inverted", true, true, true, Forced},
+		{"colour light inverted", true, false, true, Forced},
+		{"no colour dark", false, true, false, PlainDark},
+		{"no colour light", false, false, false, PlainLight},
+		{"no colour dark inverted", false, true, true, PlainLight},
+		{"no colour light inverted", false, false, true, PlainDark},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := paintFor(tt.colour, tt.darkBG, tt.inverted); got != tt.want {
-				t.Errorf("paintFor(%v, %v, %v) = %v, want %v", tt.colour, tt.darkBG, tt.inverted, got, tt.want)
+			if got := PaintFor(tt.colour, tt.darkBG, tt.inverted); got != tt.want {
+				t.Errorf("PaintFor(%v, %v, %v) = %v, want %v", tt.colour, tt.darkBG, tt.inverted, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestRenderQRSize(t *testing.T) {
+func TestRenderSize(t *testing.T) {
 	tests := []struct {
 		name          string
 		url           string
@@ -60,14 +62,14 @@ func TestRenderQRSize(t *testing.T) {
 		{"vehicle quiet 4", urlVehicle, 4, 45, 23},
 	}
 	for _, tt := range tests {
-		for _, p := range []qrPaint{qrForced, qrPlainDark, qrPlainLight} {
+		for _, p := range []Paint{Forced, PlainDark, PlainLight} {
 			t.Run(tt.name+" "+p.String(), func(t *testing.T) {
-				code, err := renderQR(tt.url, tt.quiet, p)
+				code, err := Render(tt.url, tt.quiet, p)
 				if err != nil {
-					t.Fatalf("renderQR(%q, %d, %v) error: %v", tt.url, tt.quiet, p, err)
+					t.Fatalf("Render(%q, %d, %v) error: %v", tt.url, tt.quiet, p, err)
 				}
 				if code.Width != tt.width || code.Height != tt.height {
-					t.Errorf("renderQR(%q, %d, %v) size = %d×%d, want %d×%d",
+					t.Errorf("Render(%q, %d, %v) size = %d×%d, want %d×%d",
 						tt.url, tt.quiet, p, code.Width, code.Height, tt.width, tt.height)
 				}
 				checkQRText(t, code)
@@ -78,7 +80,7 @@ func TestRenderQRSize(t *testing.T) {
 
 // checkQRText asserts that the text is a clean rectangle of code.Width×Height
 // cells with nothing a terminal would act on besides colour.
-func checkQRText(t *testing.T, code qrCode) {
+func checkQRText(t *testing.T, code Code) {
 	t.Helper()
 	if strings.HasSuffix(code.Text, "\n") {
 		t.Errorf("code text ends in a newline")
@@ -99,43 +101,43 @@ func checkQRText(t *testing.T, code qrCode) {
 	}
 }
 
-func TestRenderQRErrors(t *testing.T) {
+func TestRenderErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		url   string
 		quiet int
-		paint qrPaint
+		paint Paint
 	}{
-		{"url too long", "https://www.tesla.com/_ak/" + strings.Repeat("x", 5000), 4, qrForced},
-		{"url too long plain", strings.Repeat("é", 3000), 2, qrPlainLight},
-		{"empty url", "", 4, qrForced},
-		{"quiet zone 1", urlBuild, 1, qrForced},
-		{"quiet zone 5", urlBuild, 5, qrPlainDark},
-		{"unknown paint", urlBuild, 4, qrPaint(7)},
+		{"url too long", "https://www.tesla.com/_ak/" + strings.Repeat("x", 5000), 4, Forced},
+		{"url too long plain", strings.Repeat("é", 3000), 2, PlainLight},
+		{"empty url", "", 4, Forced},
+		{"quiet zone 1", urlBuild, 1, Forced},
+		{"quiet zone 5", urlBuild, 5, PlainDark},
+		{"unknown paint", urlBuild, 4, Paint(7)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, err := renderQR(tt.url, tt.quiet, tt.paint)
+			code, err := Render(tt.url, tt.quiet, tt.paint)
 			if err == nil {
-				t.Fatalf("renderQR(%d-byte url, %d, %v) = %d×%d, want an error", len(tt.url), tt.quiet, tt.paint, code.Width, code.Height)
+				t.Fatalf("Render(%d-byte url, %d, %v) = %d×%d, want an error", len(tt.url), tt.quiet, tt.paint, code.Width, code.Height)
 			}
-			if code != (qrCode{}) {
-				t.Errorf("renderQR(...) with error returned code %d×%d, want zero", code.Width, code.Height)
+			if code != (Code{}) {
+				t.Errorf("Render(...) with error returned code %d×%d, want zero", code.Width, code.Height)
 			}
 		})
 	}
 }
 
-// TestRenderQRNoStdout proves renderQR never reaches for the terminal:
+// TestRenderNoStdout proves Render never reaches for the terminal:
 // qrterminal probes stdout for sixel support when handed os.Stdout.
-func TestRenderQRNoStdout(t *testing.T) {
+func TestRenderNoStdout(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	saved := os.Stdout
 	os.Stdout = w
-	_, renderErr := renderQR(urlBuild, 4, qrForced)
+	_, renderErr := Render(urlBuild, 4, Forced)
 	os.Stdout = saved
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -145,20 +147,20 @@ func TestRenderQRNoStdout(t *testing.T) {
 		t.Fatal(err)
 	}
 	if renderErr != nil {
-		t.Fatalf("renderQR error: %v", renderErr)
+		t.Fatalf("Render error: %v", renderErr)
 	}
 	if len(written) != 0 {
-		t.Errorf("renderQR wrote %q to stdout, want nothing", written)
+		t.Errorf("Render wrote %q to stdout, want nothing", written)
 	}
 }
 
 // TestQRForcedAsShown checks what the forced colours become per profile.
 func TestQRForcedAsShown(t *testing.T) {
-	forced, err := renderQR(urlBuild, 2, qrForced)
+	forced, err := Render(urlBuild, 2, Forced)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := renderQR(urlBuild, 2, qrPlainDark)
+	plain, err := Render(urlBuild, 2, PlainDark)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +176,7 @@ func TestQRForcedAsShown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lines := strings.Split(asShown(forced.Text, tt.profile), "\n")
+			lines := strings.Split(qrtest.AsShown(forced.Text, tt.profile), "\n")
 			outer := outerLine(2, len(lines))
 			for i, line := range lines {
 				want := tt.want
@@ -199,11 +201,11 @@ func TestQRPlainLightIsSwapped(t *testing.T) {
 	swap := strings.NewReplacer("█", " ", " ", "█", "▀", "▄", "▄", "▀")
 	for _, quiet := range []int{2, 3, 4} {
 		t.Run(fmt.Sprintf("quiet %d", quiet), func(t *testing.T) {
-			dark, err := renderQR(urlVehicle, quiet, qrPlainDark)
+			dark, err := Render(urlVehicle, quiet, PlainDark)
 			if err != nil {
 				t.Fatal(err)
 			}
-			light, err := renderQR(urlVehicle, quiet, qrPlainLight)
+			light, err := Render(urlVehicle, quiet, PlainLight)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,26 +224,26 @@ func TestQRPlainLightIsSwapped(t *testing.T) {
 	}
 }
 
-func TestQRCacheGet(t *testing.T) {
+func TestCacheGet(t *testing.T) {
 	long := "https://www.tesla.com/_ak/" + strings.Repeat("x", 5000)
 	steps := []struct {
 		name        string
 		url         string
 		quiet       int
-		paint       qrPaint
+		paint       Paint
 		wantRenders int
 		wantErr     bool
 	}{
-		{"first", urlBuild, 4, qrForced, 1, false},
-		{"same again", urlBuild, 4, qrForced, 1, false},
-		{"other paint", urlBuild, 4, qrPlainLight, 2, false},
-		{"other quiet", urlBuild, 2, qrForced, 3, false},
-		{"other url", urlVehicle, 4, qrForced, 4, false},
-		{"first again", urlBuild, 4, qrForced, 4, false},
-		{"too long", long, 4, qrForced, 5, true},
-		{"too long again", long, 4, qrForced, 5, true},
+		{"first", urlBuild, 4, Forced, 1, false},
+		{"same again", urlBuild, 4, Forced, 1, false},
+		{"other paint", urlBuild, 4, PlainLight, 2, false},
+		{"other quiet", urlBuild, 2, Forced, 3, false},
+		{"other url", urlVehicle, 4, Forced, 4, false},
+		{"first again", urlBuild, 4, Forced, 4, false},
+		{"too long", long, 4, Forced, 5, true},
+		{"too long again", long, 4, Forced, 5, true},
 	}
-	c := newQRCache()
+	c := NewCache()
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			got, err := c.get(st.url, st.quiet, st.paint)
@@ -251,30 +253,30 @@ func TestQRCacheGet(t *testing.T) {
 			if c.renders != st.wantRenders {
 				t.Errorf("after get(...) renders = %d, want %d", c.renders, st.wantRenders)
 			}
-			want, _ := renderQR(st.url, st.quiet, st.paint)
+			want, _ := Render(st.url, st.quiet, st.paint)
 			if got != want {
-				t.Errorf("get(%d-byte url, %d, %v) = %d×%d code differing from renderQR", len(st.url), st.quiet, st.paint, got.Width, got.Height)
+				t.Errorf("get(%d-byte url, %d, %v) = %d×%d code differing from Render", len(st.url), st.quiet, st.paint, got.Width, got.Height)
 			}
 		})
 	}
 }
 
-func TestQRCacheBounded(t *testing.T) {
-	c := newQRCache()
-	for i := range qrCacheLimit + 10 {
-		if _, err := c.get(fmt.Sprintf("https://www.tesla.com/_ak/f%d.app.car", i), 2, qrForced); err != nil {
+func TestCacheBounded(t *testing.T) {
+	c := NewCache()
+	for i := range cacheLimit + 10 {
+		if _, err := c.get(fmt.Sprintf("https://www.tesla.com/_ak/f%d.app.car", i), 2, Forced); err != nil {
 			t.Fatal(err)
 		}
-		if len(c.codes) > qrCacheLimit {
-			t.Fatalf("after %d urls the cache holds %d codes, want at most %d", i+1, len(c.codes), qrCacheLimit)
+		if len(c.codes) > cacheLimit {
+			t.Fatalf("after %d urls the cache holds %d codes, want at most %d", i+1, len(c.codes), cacheLimit)
 		}
 	}
-	if c.renders != qrCacheLimit+10 {
-		t.Errorf("renders = %d, want %d", c.renders, qrCacheLimit+10)
+	if c.renders != cacheLimit+10 {
+		t.Errorf("renders = %d, want %d", c.renders, cacheLimit+10)
 	}
 }
 
-func TestQRCacheFit(t *testing.T) {
+func TestCacheFit(t *testing.T) {
 	tests := []struct {
 		name      string
 		w, h      int
@@ -292,24 +294,24 @@ func TestQRCacheFit(t *testing.T) {
 		{"one row short of 2", 100, 16, false, 0},
 		{"no room", 0, 0, false, 0},
 	}
-	c := newQRCache()
+	c := NewCache()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok, err := c.fit(urlBuild, qrForced, tt.w, tt.h)
+			got, ok, err := c.Fit(urlBuild, Forced, tt.w, tt.h)
 			if err != nil {
-				t.Fatalf("fit(%q, forced, %d, %d) error: %v", urlBuild, tt.w, tt.h, err)
+				t.Fatalf("Fit(%q, forced, %d, %d) error: %v", urlBuild, tt.w, tt.h, err)
 			}
-			var want qrCode
+			var want Code
 			if tt.wantOK {
-				want, _ = renderQR(urlBuild, tt.wantQuiet, qrForced)
+				want, _ = Render(urlBuild, tt.wantQuiet, Forced)
 			}
 			if ok != tt.wantOK || got != want {
-				t.Errorf("fit(%q, forced, %d, %d) = %d×%d, %v; want %d×%d, %v (quiet %d)",
+				t.Errorf("Fit(%q, forced, %d, %d) = %d×%d, %v; want %d×%d, %v (quiet %d)",
 					urlBuild, tt.w, tt.h, got.Width, got.Height, ok, want.Width, want.Height, tt.wantOK, tt.wantQuiet)
 			}
 		})
 	}
-	if _, ok, err := c.fit(strings.Repeat("x", 5000), qrForced, 500, 500); err == nil || ok {
-		t.Errorf("fit(5000-byte url, ...) = ok %v, error %v; want an error", ok, err)
+	if _, ok, err := c.Fit(strings.Repeat("x", 5000), Forced, 500, 500); err == nil || ok {
+		t.Errorf("Fit(5000-byte url, ...) = ok %v, error %v; want an error", ok, err)
 	}
 }
