@@ -101,7 +101,7 @@ func TestStateFileCorrupt(t *testing.T) {
 			f := OpenStateFile(filepath.Join(dir, "state.json"))
 			writeFile(t, f.Path(), tt.content, 0o600)
 			_, loadErr := f.Load()
-			_, updateErr := RecordRead(f, "a", stateBase)
+			_, updateErr := fileRecordRead(f, "a", stateBase)
 			for op, err := range map[string]error{"Load": loadErr, "RecordRead": updateErr} {
 				var ce *CorruptStateError
 				if !errors.As(err, &ce) || ce.Path != f.Path() {
@@ -143,7 +143,7 @@ func TestStateFileWrite(t *testing.T) {
 				writeFile(t, f.Path(), tt.existing, 0o666)
 			}
 			for i := range 3 {
-				if _, err := RecordRead(f, "a", stateBase.Add(time.Duration(i)*time.Minute)); err != nil {
+				if _, err := fileRecordRead(f, "a", stateBase.Add(time.Duration(i)*time.Minute)); err != nil {
 					t.Fatalf("RecordRead() error = %v", err)
 				}
 			}
@@ -184,7 +184,7 @@ func TestStateFileStrayTemp(t *testing.T) {
 			if err != nil || !equalStates(got, tt.old) {
 				t.Errorf("Load() with a stray temp file = %v, %v; want %v", got, err, tt.old)
 			}
-			if _, err := RecordRead(f, "b", stateBase); err != nil {
+			if _, err := fileRecordRead(f, "b", stateBase); err != nil {
 				t.Fatalf("RecordRead() error = %v", err)
 			}
 			wantOnlyStateAndLock(t, dir, "after RecordRead")
@@ -234,9 +234,9 @@ func writerState(prefixes ...string) State {
 }
 
 // recordReads records writerState(prefix) in s, read by read.
-func recordReads(s Store, prefix string) error {
+func recordReads(s *StateFile, prefix string) error {
 	for id, r := range writerState(prefix).Vehicles {
-		if _, err := RecordRead(s, id, r.LastReadAt); err != nil {
+		if _, err := fileRecordRead(s, id, r.LastReadAt); err != nil {
 			return err
 		}
 	}
@@ -309,4 +309,11 @@ func TestStateFileCrossProcess(t *testing.T) {
 	if want := writerState("c1", "c2", "c3", "parent"); err != nil || !equalStates(got, want) {
 		t.Errorf("Load() after 4 processes wrote = %d records, %v; want all %d", len(got.Vehicles), err, len(want.Vehicles))
 	}
+}
+
+// fileRecordRead records a read of id at at in the JSON file f.
+func fileRecordRead(f *StateFile, id string, at time.Time) (State, error) {
+	return f.Update(func(st State) State {
+		return st.Merge(State{Vehicles: map[string]Record{id: {LastReadAt: at}}})
+	})
 }

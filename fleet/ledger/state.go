@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"sync"
 	"time"
 
 	"fleetkey/policy"
@@ -277,54 +276,14 @@ func (s State) clone() State {
 	return s.Merge(State{})
 }
 
-// Store keeps the State. Update is the one way to change it: it hands fn the current state and stores fn's result
-// merged over that state, so no record is ever dropped or moved back in time, and returns what it stored.
-// fn may run under a lock: it must be quick and must not use the store itself.
-type Store interface {
-	Load() (State, error)
-	Update(fn func(State) State) (State, error)
-}
 
-var (
-	_ Store = (*StateFile)(nil)
-	_ Store = (*MemoryStore)(nil)
-)
-
-// RecordRead records that vehicle id was read at at, unless a later read is already recorded, and returns the
-// stored state.
-func RecordRead(s Store, id string, at time.Time) (State, error) {
+// RecordRead records in l that vehicle id was read at at, unless a later read is already recorded, and returns the
+// stored record.
+func RecordRead(l Ledger, id string, at time.Time) (State, error) {
 	if id == "" {
 		return State{}, errors.New("record read: empty vehicle id")
 	}
-	return s.Update(func(st State) State {
-		return st.Merge(State{Vehicles: map[string]Record{id: {LastReadAt: at}}})
+	return l.Update([]string{id}, at, func(State, time.Time) State {
+		return State{Vehicles: map[string]Record{id: {LastReadAt: at}}}
 	})
-}
-
-// MemoryStore is a Store that lives in memory only, for the demo fleet, which must never write the user's disk.
-// It is safe for concurrent use.
-type MemoryStore struct {
-	mu    sync.Mutex
-	state State
-}
-
-// NewMemoryStore returns a store holding a copy of initial.
-func NewMemoryStore(initial State) *MemoryStore {
-	return &MemoryStore{state: initial.clone()}
-}
-
-// Load returns a copy of the stored state; it never fails.
-func (m *MemoryStore) Load() (State, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.state.clone(), nil
-}
-
-// Update stores fn's result merged over the current state (see Store) and returns a copy of it; it never fails.
-// fn runs under the store's mutex.
-func (m *MemoryStore) Update(fn func(State) State) (State, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.state = m.state.Merge(fn(m.state.clone()))
-	return m.state.clone(), nil
 }

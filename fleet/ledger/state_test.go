@@ -214,13 +214,17 @@ func TestStateLastRead(t *testing.T) {
 	}
 }
 
-// storeCases returns one fresh store of each kind, both starting from initial.
-func storeCases(t *testing.T, initial State) map[string]Store {
-	f := OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
-	if _, err := f.Update(func(State) State { return initial }); err != nil {
+// storeCases returns one fresh ledger of each kind that needs no server, all starting from initial.
+func storeCases(t *testing.T, initial State) map[string]Ledger {
+	sq, err := OpenSQLite(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]Store{"file": f, "memory": NewMemoryStore(initial)}
+	t.Cleanup(func() { sq.Close() })
+	if err := Put(sq, initial, stateBase); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]Ledger{"sqlite": sq, "memory": NewMemoryStore(initial)}
 }
 
 func TestRecordRead(t *testing.T) {
@@ -256,14 +260,14 @@ func TestUpdateNeverDropsOrRewinds(t *testing.T) {
 	initial := states("a", stateBase, "b", stateBase)
 	for name, s := range storeCases(t, initial) {
 		t.Run(name, func(t *testing.T) {
-			got, err := s.Update(func(st State) State {
+			got, err := s.Update([]string{"a", "c"}, stateBase, func(st State, _ time.Time) State {
 				st.Vehicles["a"] = Record{LastReadAt: stateBase.Add(-time.Hour)} // fn may scribble on its copy
-				return states("c", stateBase)
+				return states("a", stateBase.Add(-time.Hour), "c", stateBase)
 			})
-			want := states("a", stateBase, "b", stateBase, "c", stateBase)
-			if err != nil || !equalStates(got, want) {
-				t.Errorf("Update(rewind a, drop b) = %v, %v; want %v", got, err, want)
+			if want := states("a", stateBase, "c", stateBase); err != nil || !equalStates(got, want) {
+				t.Errorf("Update(rewind a, add c) = %v, %v; want %v", got, err, want)
 			}
+			want := states("a", stateBase, "b", stateBase, "c", stateBase)
 			if loaded, err := s.Load(); err != nil || !equalStates(loaded, want) {
 				t.Errorf("Load() = %v, %v; want %v", loaded, err, want)
 			}
