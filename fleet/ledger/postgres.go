@@ -121,4 +121,3 @@ func (w *pgWatch) close() error {
 	<-w.done
 	return nil
 }
-

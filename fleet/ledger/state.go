@@ -276,7 +276,6 @@ func (s State) clone() State {
 	return s.Merge(State{})
 }
 
-
 // RecordRead records in l that vehicle id was read at at, unless a later read is already recorded, and returns the
 // stored record.
 func RecordRead(l Ledger, id string, at time.Time) (State, error) {
