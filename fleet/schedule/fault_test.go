@@ -113,11 +113,11 @@ type flakyStore struct {
 	failing atomic.Bool
 }
 
-func (f *flakyStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
+func (f *flakyStore) Update(ids []string, now time.Time, fn func(ledger.State, time.Time) ledger.State) (ledger.State, error) {
 	if f.failing.Load() {
 		return ledger.State{}, errors.New("write state: no space left on device")
 	}
-	return f.MemoryStore.Update(fn)
+	return f.MemoryStore.Update(ids, now, fn)
 }
 
 // An answer the store fails to save (a disk full after the grant) is kept: its Retry-After holds the vehicle,

@@ -93,9 +93,9 @@ func (c *countingStore) Load() (ledger.State, error) {
 	return c.MemoryStore.Load()
 }
 
-func (c *countingStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
+func (c *countingStore) Update(ids []string, now time.Time, fn func(ledger.State, time.Time) ledger.State) (ledger.State, error) {
 	c.updates++
-	return c.MemoryStore.Update(fn)
+	return c.MemoryStore.Update(ids, now, fn)
 }
 
 // TestSchedulerIdleStepTouchesNothing checks that a Step with nothing due neither loads the state nor writes it:

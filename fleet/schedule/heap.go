@@ -29,6 +29,8 @@ type entry struct {
 	started time.Time // when that read started
 	removed bool      // no longer a target
 	pending []outcome // answers the store failed to save, oldest first: the entry is held until they are
+	// heldUntil is the earliest next try after the ledger refused a read the scheduler's copy allowed.
+	heldUntil time.Time
 }
 
 // lastRead returns the vehicle's last read: the later of the state's and the config's.
@@ -135,7 +137,7 @@ func (s *Scheduler) schedule(e *entry, now time.Time) {
 	if !ok || !s.cfg.Auto[policy.BadgeOf(e.rec.Facts(e.t.Facts))] {
 		return
 	}
-	e.due = at.Add(s.jitter())
+	e.due = later(at.Add(s.jitter()), e.heldUntil)
 	if e.step == s.steps && !e.due.After(now) {
 		e.due = now.Add(time.Nanosecond) // read in this Step already: never twice in one Step, whatever the rules
 	}

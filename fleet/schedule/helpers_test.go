@@ -54,7 +54,7 @@ type call struct {
 // empty good reading) and records every call, with the read time the store held for the vehicle at that moment.
 // With hold set, each Read announces itself on arrived and waits for release (or its context).
 type fakeAPI struct {
-	store   ledger.Store
+	store   ledger.Ledger
 	hold    bool
 	arrived chan string
 	release chan struct{}
@@ -66,7 +66,7 @@ type fakeAPI struct {
 	prepares   int
 }
 
-func newFakeAPI(store ledger.Store) *fakeAPI {
+func newFakeAPI(store ledger.Ledger) *fakeAPI {
 	return &fakeAPI{store: store, answers: map[string][]answer{}, arrived: make(chan string, 100),
 		release: make(chan struct{})}
 }
@@ -159,25 +159,44 @@ func testConfig() schedule.Config {
 	return schedule.Config{Auto: allBadges, Inline: true, Jitter: -1, Rand: rand.New(rand.NewPCG(1, 2))}
 }
 
-// stateFile returns a fresh state file in a temporary directory holding initial.
-func stateFile(t *testing.T, initial ledger.State) *ledger.StateFile {
+// fileLedger is a SQLite ledger and the path of its file.
+type fileLedger struct {
+	ledger.Ledger
+	path string
+}
+
+// Path returns the ledger's file.
+func (f *fileLedger) Path() string { return f.path }
+
+// stateFile returns a fresh SQLite ledger in a temporary directory holding initial.
+func stateFile(t *testing.T, initial ledger.State) *fileLedger {
 	t.Helper()
-	f := ledger.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
-	if _, err := f.Update(func(ledger.State) ledger.State { return initial }); err != nil {
+	return openLedger(t, filepath.Join(t.TempDir(), "ledger.db"), initial)
+}
+
+// openLedger opens the SQLite ledger at path, closed at the end of the test, and merges initial into it.
+func openLedger(t *testing.T, path string, initial ledger.State) *fileLedger {
+	t.Helper()
+	l, err := ledger.OpenSQLite(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	t.Cleanup(func() { l.Close() })
+	if err := ledger.Put(l, initial, t0); err != nil {
+		t.Fatal(err)
+	}
+	return &fileLedger{Ledger: l, path: path}
 }
 
 // newScheduler returns a scheduler over store and api with targets ts.
-func newScheduler(cfg schedule.Config, store ledger.Store, api schedule.API, ts ...schedule.Target) *schedule.Scheduler {
+func newScheduler(cfg schedule.Config, store ledger.Ledger, api schedule.API, ts ...schedule.Target) *schedule.Scheduler {
 	s := schedule.New(cfg, store, api)
 	s.SetTargets(ts)
 	return s
 }
 
 // record loads vehicle id's record from store.
-func record(t *testing.T, store ledger.Store, id string) ledger.Record {
+func record(t *testing.T, store ledger.Ledger, id string) ledger.Record {
 	t.Helper()
 	st, err := store.Load()
 	if err != nil {

@@ -99,6 +99,13 @@ type outcome struct {
 	spread  float64   // in [-1, 1): where a transient backoff lands within ±10 %
 }
 
+// dated returns o as answered at now, the ledger's clock at the write, when that is later: the write comes after the
+// answer, so the recorded time stays no earlier than the send even when the ledger's clock is ahead of ours.
+func (o outcome) dated(now time.Time) outcome {
+	o.at = later(o.at, now)
+	return o
+}
+
 // apply returns the vehicle's record rec after the outcome. It is pure: it runs under the store's lock. The read's
 // reservation ends: released when the request never left, else a read at the outcome's time, which is no earlier
 // than the send.
@@ -186,8 +193,8 @@ func backoff(failures int, spread float64) time.Duration {
 func (s *Scheduler) finish(j *job, at time.Time, r ledger.Reading, err error) error {
 	o := outcome{verdict: judge(err), err: err, reading: r, at: at, spread: j.spread}
 	id := j.id()
-	st, serr := s.store.Update(func(st ledger.State) ledger.State {
-		return ledger.State{Vehicles: map[string]ledger.Record{id: o.apply(st.Vehicles[id])}}
+	st, serr := s.store.Update([]string{id}, at, func(st ledger.State, now time.Time) ledger.State {
+		return ledger.State{Vehicles: map[string]ledger.Record{id: o.dated(now).apply(st.Vehicles[id])}}
 	})
 	s.mu.Lock()
 	if serr != nil {

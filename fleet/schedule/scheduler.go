@@ -119,11 +119,11 @@ type Status struct {
 //
 // Vehicles wait in a heap by the time their gate opens (plus jitter); those whose gate is open wait in a second heap,
 // oldest last read first, for a token and a free slot. So a Step costs O((k + m) log n) for k reads started and m
-// gates opened, never a scan of the fleet; the only O(n) calls are SetTargets and the ledger.Store's own Update.
+// gates opened, never a scan of the fleet; the only O(n) call is SetTargets.
 // All methods are safe for concurrent use.
 type Scheduler struct {
 	cfg   Config
-	store ledger.Store
+	store ledger.Ledger
 	api   API
 	wakeC chan struct{} // Run's wake-up: a target set, a kick, a read done
 	wg    sync.WaitGroup
@@ -152,12 +152,14 @@ type Scheduler struct {
 	steps       uint64            // Steps so far; entry.step is the one that last started the entry
 	seq         uint64            // counts changes of pausedUntil, credRefused and lastErr
 	toldSeq     uint64            // seq and limited as last published
+	following   bool              // another process holds the ledger's lease: no automatic reads here
+	leader      string            // who holds it ("" when nobody does)
 	toldLimited bool
 }
 
 // New returns a scheduler that records reads in store and sends them to api. It has no targets until
 // SetTargets and reads nothing until Step, Run or ReadNow.
-func New(cfg Config, store ledger.Store, api API) *Scheduler {
+func New(cfg Config, store ledger.Ledger, api API) *Scheduler {
 	cfg = cfg.withDefaults()
 	return &Scheduler{
 		cfg: cfg, store: store, api: api,
@@ -276,4 +278,8 @@ type Health struct {
 	Unsaved int
 	// Err is the error behind the trouble; nil when there is none.
 	Err error
+	// Leader is who holds the ledger's scheduler lease ("host pid N"), "" when nobody is known to; Following says
+	// it is another process, so this one reads only on demand.
+	Leader    string
+	Following bool
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,39 +16,16 @@ import (
 // legacy; the scheduler learns the rest from the reads.
 var simKinds = []string{"legacy", "installed", "keyless", "unknown"}
 
-// simStore is a ledger.Store for long simulations. Update hands fn the live map, not a copy, and merges fn's records one by
-// one, so an update costs O(records changed) instead of O(fleet) as ledger.MemoryStore's does: a week of 1 000 vehicles
-// makes some 1.2 million updates. The scheduler's fn only reads the map. Not safe for concurrent use: the
-// simulations run Inline.
-type simStore struct {
-	mu sync.Mutex
-	st ledger.State
-}
+// simStore is the ledger of the long simulations: a ledger.MemoryStore, whose Update costs O(records changed), as
+// a week of 1 000 vehicles makes some 1.2 million updates.
+type simStore struct{ *ledger.MemoryStore }
 
-func newSimStore() *simStore {
-	return &simStore{st: ledger.State{Vehicles: map[string]ledger.Record{}}}
-}
-
-func (m *simStore) Load() (ledger.State, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.st.Merge(ledger.State{}), nil
-}
-
-func (m *simStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for id, r := range fn(m.st).Vehicles {
-		m.st.Vehicles[id] = m.st.Vehicles[id].Merge(r)
-	}
-	return m.st, nil
-}
+func newSimStore() *simStore { return &simStore{ledger.NewMemoryStore(ledger.State{})} }
 
 // lastRead returns the read time stored for id, a reservation included.
 func (m *simStore) lastRead(id string) time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.st.Vehicles[id].ReadAt()
+	st, _ := m.Get([]string{id})
+	return st.Vehicles[id].ReadAt()
 }
 
 // simBucket is the fake API's own app-wide bucket, written independently of the scheduler's: whole tokens, refilled

@@ -18,6 +18,10 @@ const storeRetry = time.Minute
 // than the real send, even when the process dies before the answer.
 const sendWindow = 30 * time.Second
 
+// refusedRetry is the shortest wait after the ledger refused a read the scheduler's copy allowed (another process
+// read it first, or the ledger's clock is behind ours), so a disagreement never turns into a busy loop.
+const refusedRetry = time.Second
+
 // job is one read being started: its entry, and its target as it was under s.mu (SetTargets may replace the
 // entry's meanwhile).
 type job struct {
@@ -25,7 +29,8 @@ type job struct {
 	t       *Target
 	granted bool      // the gate, re-checked against the store, let it through, and its time is recorded
 	refusal error     // why not, when not
-	spread  float64   // drawn for the outcome's backoff: in [-1, 1)
+	wait    time.Duration // when refused: how long until the ledger's gate opens, by the ledger's clock
+	spread  float64       // drawn for the outcome's backoff: in [-1, 1)
 	began   time.Time // the real (monotonic) time at which the Step or ReadNow that took it began
 }
 
@@ -54,7 +59,7 @@ func (s *Scheduler) Step(ctx context.Context, now time.Time) time.Time {
 		}
 	}
 	s.mu.Lock()
-	s.limited = !s.paused(now) && s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency
+	s.limited = !s.paused(now) && !s.following && s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency
 	next := s.next(now)
 	news, changed := s.stateNews()
 	s.mu.Unlock()
@@ -73,7 +78,7 @@ func (s *Scheduler) takeBatch(now time.Time, first bool) []*job {
 		s.steps++
 	}
 	s.promote(now)
-	if s.paused(now) {
+	if s.paused(now) || s.following {
 		return nil
 	}
 	var jobs []*job
@@ -102,7 +107,11 @@ func (s *Scheduler) release(e *entry, now time.Time) {
 // stored record: a read is sent only once its time is on disk, so a crash after sending cannot allow a second one.
 // Jobs the store refuses (another console read first, reads stopped) or cannot record give their token back.
 func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
-	st, err := s.store.Update(func(st ledger.State) ledger.State { return s.grant(st, jobs, now) })
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.id()
+	}
+	st, err := s.store.Update(ids, now, func(st ledger.State, at time.Time) ledger.State { return s.grant(st, jobs, at) })
 	s.mu.Lock()
 	var updates []Update
 	for _, j := range jobs {
@@ -117,6 +126,7 @@ func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
 		}
 		if !j.granted {
 			s.bucket.give()
+			j.e.heldUntil = now.Add(max(j.wait, refusedRetry))
 			s.release(j.e, now)
 		}
 	}
@@ -134,13 +144,17 @@ func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
 	return jobs
 }
 
-// grant re-checks each job's gate against the stored state st, marks the job granted or refused, and returns the
-// records of the granted ones with their read time set. It runs under the store's lock.
+// grant re-checks each job's gate against the stored state st at the ledger's now, marks the job granted or refused,
+// and returns the records of the granted ones with their read time set. It runs in the ledger's transaction.
 func (s *Scheduler) grant(st ledger.State, jobs []*job, now time.Time) ledger.State {
 	out := ledger.State{Vehicles: make(map[string]ledger.Record, len(jobs))}
 	for _, j := range jobs {
 		rec := st.Vehicles[j.id()]
-		j.granted, j.refusal = false, s.refusal(j.t, rec, now)
+		j.granted, j.refusal, j.wait = false, s.refusal(j.t, rec, now), 0
+		var na *ledger.NotAllowedError
+		if errors.As(j.refusal, &na) && !na.Next.IsZero() {
+			j.wait = na.Next.Sub(now) // in the ledger's clock, which may not be ours
+		}
 		if j.refusal == nil {
 			rec.ReservedAt = now.Add(sendWindow)
 			out.Vehicles[j.id()] = rec.Touch(now)
@@ -217,6 +231,9 @@ func (s *Scheduler) next(now time.Time) time.Time {
 	case s.pausedUntil.After(now):
 		soonest(s.pausedUntil)
 		return next
+	}
+	if s.following {
+		return next // the leader reads automatically; here only ReadNow does
 	}
 	if s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency {
 		soonest(s.bucket.nextToken(now))

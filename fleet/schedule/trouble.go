@@ -28,6 +28,7 @@ func (s *Scheduler) health() Health {
 	if h != (Health{}) {
 		h.Err = s.lastErr
 	}
+	h.Leader, h.Following = s.leader, s.following
 	return h
 }
 
@@ -112,12 +113,17 @@ func (s *Scheduler) flush(now time.Time) {
 		held[id] = e.pending
 	}
 	s.mu.Unlock()
-	st, err := s.store.Update(func(st ledger.State) ledger.State {
+	ids, last := make([]string, 0, len(held)), time.Time{}
+	for id, os := range held {
+		ids = append(ids, id)
+		last = later(last, os[len(os)-1].at)
+	}
+	st, err := s.store.Update(ids, last, func(st ledger.State, at time.Time) ledger.State {
 		out := ledger.State{Vehicles: make(map[string]ledger.Record, len(held))}
 		for id, os := range held {
 			rec := st.Vehicles[id]
 			for _, o := range os {
-				rec = o.apply(rec)
+				rec = o.dated(at).apply(rec)
 			}
 			out.Vehicles[id] = rec
 		}

@@ -1,0 +1,53 @@
+package schedule
+
+import (
+	"time"
+
+	"fleetkey/fleet/ledger"
+)
+
+// SetLeader says who holds the ledger's scheduler lease: this process (leading), or holder, another one, whose
+// scheduler reads automatically while this one reads only on demand (ReadNow), through the same gate. holder is ""
+// when nobody is known to hold it. Subscribers hear of a change.
+func (s *Scheduler) SetLeader(leading bool, holder string) {
+	s.mu.Lock()
+	changed := s.following == leading || s.leader != holder
+	s.following, s.leader = !leading, holder
+	if changed {
+		s.seq++
+	}
+	s.mu.Unlock()
+	if changed {
+		s.publishState()
+		s.wake()
+	}
+}
+
+// Refresh takes in records that another process wrote to the shared ledger (see ledger.Ledger.Since): each
+// target's copy is merged with its record and placed again, and subscribers hear of it. Records of vehicles that are
+// not targets are ignored.
+func (s *Scheduler) Refresh(st ledger.State, now time.Time) {
+	var updates []Update
+	s.mu.Lock()
+	for id, rec := range st.Vehicles {
+		e := s.entries[id]
+		if e == nil {
+			continue
+		}
+		e.rec = e.rec.Merge(rec)
+		s.schedule(e, now)
+		if s.nsubs.Load() > 0 {
+			updates = append(updates, Update{ID: id, Record: e.rec, BucketLimited: s.limited,
+				PausedUntil: s.pausedUntil, Unsaved: len(e.pending) > 0})
+		}
+	}
+	h := s.health()
+	s.mu.Unlock()
+	for _, u := range updates {
+		u.Health = h
+		s.publish(u)
+	}
+	if len(st.Vehicles) > 0 {
+		s.wake()
+	}
+}
