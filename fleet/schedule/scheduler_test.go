@@ -254,4 +254,6 @@ func TestSchedulerStoreFailure(t *testing.T) {
 }
 
 // isClosed says err is a closed database's.
-func isClosed(err error) bool { return err != nil && strings.Contains(err.Error(), "database is closed") }
+func isClosed(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "database is closed")
+}

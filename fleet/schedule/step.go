@@ -27,11 +27,11 @@ const refusedRetry = time.Second
 type job struct {
 	e       *entry
 	t       *Target
-	granted bool      // the gate, re-checked against the store, let it through, and its time is recorded
-	refusal error     // why not, when not
+	granted bool          // the gate, re-checked against the store, let it through, and its time is recorded
+	refusal error         // why not, when not
 	wait    time.Duration // when refused: how long until the ledger's gate opens, by the ledger's clock
 	spread  float64       // drawn for the outcome's backoff: in [-1, 1)
-	began   time.Time // the real (monotonic) time at which the Step or ReadNow that took it began
+	began   time.Time     // the real (monotonic) time at which the Step or ReadNow that took it began
 }
 
 // id returns the vehicle's id.
