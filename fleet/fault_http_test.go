@@ -44,7 +44,7 @@ var (
 // fake cannot: no read inside a Retry-After it gave itself, and no read whose time the store had not recorded first.
 type faultProxy struct {
 	fake      http.Handler
-	store     ledger.Store
+	store     ledger.Ledger
 	clock     *fakeClock
 	elsewhere *httptest.Server
 
@@ -283,9 +283,9 @@ type failingStore struct {
 	failing atomic.Bool
 }
 
-func (f *failingStore) Update(fn func(ledger.State) ledger.State) (ledger.State, error) {
+func (f *failingStore) Update(ids []string, now time.Time, fn func(ledger.State, time.Time) ledger.State) (ledger.State, error) {
 	if f.failing.Load() {
 		return ledger.State{}, errors.New("write state: no space left on device")
 	}
-	return f.MemoryStore.Update(fn)
+	return f.MemoryStore.Update(ids, now, fn)
 }

@@ -49,7 +49,7 @@ func (e Entry) Allowed(iv policy.Intervals, now time.Time) bool {
 // config's entries), their state, and the one place reads go through the budget gate.
 type Fleet struct {
 	cfg   config.Config
-	store ledger.Store
+	store ledger.Ledger
 	api   API                 // nil for the config source
 	sched *schedule.Scheduler // nil for the config source: a read there only records its time
 
@@ -59,10 +59,13 @@ type Fleet struct {
 	remote   map[string]schedule.RemoteVehicle
 	pending  map[string]bool          // vehicles just connected, kept from the scheduler until the operator confirms
 	subs     map[chan Change]struct{} // the config source's news subscribers (see Changes)
+	listSubs map[chan struct{}]struct{} // told when the vehicles change as a whole (a listing)
+	listedAt time.Time                  // when the shown listing was fetched; zero for the config source
+	stale    bool                       // the shown listing is the ledger's kept one, not refreshed yet
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
-func New(cfg config.Config, store ledger.Store) *Fleet {
+func New(cfg config.Config, store ledger.Ledger) *Fleet {
 	f := &Fleet{cfg: cfg, store: store, pending: map[string]bool{}}
 	f.setVehicles(cfg.Vehicles)
 	return f
@@ -131,15 +134,16 @@ func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, er
 		return entries, errors.Join(err, lerr)
 	}
 	var refused error
-	st, err := f.store.Update(func(st ledger.State) ledger.State {
+	st, err := f.store.Update([]string{v.ID}, now, func(st ledger.State, now time.Time) ledger.State {
 		rec := st.Vehicles[v.ID]
 		e := f.entry(v, rec)
+		refused = nil // the ledger may retry fn
 		if at, ok := e.NextRead(f.cfg.Intervals, now); !ok || now.Before(at) {
 			refused = &ledger.NotAllowedError{ID: v.ID, Next: at, Stopped: rec.Stopped}
-			return st
+			return ledger.State{}
 		}
 		rec.LastReadAt = now
-		return st.Merge(ledger.State{Vehicles: map[string]ledger.Record{v.ID: rec.Touch(now)}})
+		return ledger.State{Vehicles: map[string]ledger.Record{v.ID: rec.Touch(now)}}
 	})
 	if err != nil {
 		return nil, err
@@ -147,7 +151,8 @@ func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, er
 	if refused == nil {
 		f.publish(Change{Entry: f.entry(v, st.Vehicles[v.ID])})
 	}
-	return f.entries(st), refused
+	entries, err := f.Entries()
+	return entries, errors.Join(refused, err)
 }
 
 // Change is news about one vehicle for the views: its entry after a read, and the read's error if it failed.
@@ -156,6 +161,11 @@ type Change struct {
 	Err   error
 	// BucketLimited says reads wait for the app-wide request bucket, not for the rules.
 	BucketLimited bool
+	// Entries, when not nil, is every vehicle after a new listing: it replaces the rows. ListedAt is when that
+	// listing was fetched and Stale says it is the ledger's kept copy, not refreshed yet.
+	Entries  []Entry
+	ListedAt time.Time
+	Stale    bool
 	// PausedUntil is set while every request waits (the app-wide limit was hit, or the credential was refused).
 	PausedUntil time.Time
 	// Unsaved says the entry holds an answer that the state store failed to save: the vehicle is held from every

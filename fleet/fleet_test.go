@@ -3,7 +3,6 @@ package fleet_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -52,10 +51,30 @@ func testFleetConfig() config.Config {
 	}
 }
 
-// seededStateFile returns a state file in a new temporary directory holding the given last reads.
-func seededStateFile(t *testing.T, reads map[string]time.Time) *ledger.StateFile {
+// fileLedger is a SQLite ledger and the path of its file.
+type fileLedger struct {
+	ledger.Ledger
+	path string
+}
+
+// Path returns the ledger's file.
+func (f *fileLedger) Path() string { return f.path }
+
+// openSQLite opens a handle on the SQLite ledger at path (another console's, when one is open), closed at the end.
+func openSQLite(t *testing.T, path string) *fileLedger {
 	t.Helper()
-	sf := ledger.OpenStateFile(filepath.Join(t.TempDir(), "state.json"))
+	l, err := ledger.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return &fileLedger{Ledger: l, path: path}
+}
+
+// seededStateFile returns a SQLite ledger in a new temporary directory holding the given last reads.
+func seededStateFile(t *testing.T, reads map[string]time.Time) *fileLedger {
+	t.Helper()
+	sf := openSQLite(t, filepath.Join(t.TempDir(), "ledger.db"))
 	for id, at := range reads {
 		if _, err := ledger.RecordRead(sf, id, at); err != nil {
 			t.Fatal(err)
@@ -103,7 +122,7 @@ func TestFleetReadAllowed(t *testing.T) {
 				t.Errorf("Read(%q, now) entry LastRead = %v, want %v", tt.id, got, fleetNow)
 			}
 			// The read is on disk: a new handle on the file (another console) sees it.
-			st, err := ledger.OpenStateFile(sf.Path()).Load()
+			st, err := openSQLite(t, sf.Path()).Load()
 			if err != nil || !st.LastRead(tt.id).Equal(fleetNow) {
 				t.Errorf("state after Read(%q, now) = %v, %v; want LastRead %v", tt.id, st, err, fleetNow)
 			}
@@ -134,7 +153,7 @@ func TestFleetReadRefused(t *testing.T) {
 				reads[tt.id] = tt.last
 			}
 			sf := seededStateFile(t, reads)
-			before, err := os.ReadFile(sf.Path())
+			before, err := sf.Cursor()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,8 +168,8 @@ func TestFleetReadRefused(t *testing.T) {
 			if got := entryOf(t, entries, tt.id).LastRead; got.Equal(fleetNow) {
 				t.Errorf("Read(%q, now) refused but its entry shows LastRead = now", tt.id)
 			}
-			if after, err := os.ReadFile(sf.Path()); err != nil || string(after) != string(before) {
-				t.Errorf("state file after a refused Read(%q) = %s, %v; want it unchanged:\n%s", tt.id, after, err, before)
+			if after, err := sf.Cursor(); err != nil || after != before {
+				t.Errorf("ledger cursor after a refused Read(%q) = %d, %v; want it unchanged at %d", tt.id, after, err, before)
 			}
 		})
 	}
@@ -176,13 +195,13 @@ func TestNotAllowedErrorMessage(t *testing.T) {
 }
 
 func TestFleetReadUnknownVehicle(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	_, err := fleet.New(testFleetConfig(), ledger.OpenStateFile(path)).Read(context.Background(), "nope", fleetNow)
+	l := openSQLite(t, filepath.Join(t.TempDir(), "ledger.db"))
+	_, err := fleet.New(testFleetConfig(), l).Read(context.Background(), "nope", fleetNow)
 	if err == nil || errors.Is(err, ledger.ErrNotAllowed) || err.Error() != `no vehicle matches "nope"` {
 		t.Errorf(`Read("nope", now) = %v, want error "no vehicle matches \"nope\"" (not ledger.ErrNotAllowed)`, err)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf(`after Read("nope", now), state file stat = %v, want it never written`, err)
+	if c, err := l.Cursor(); err != nil || c != 0 {
+		t.Errorf(`after Read("nope", now), ledger cursor = %d, %v; want 0: never written`, c, err)
 	}
 }
 
@@ -190,10 +209,10 @@ func TestFleetReadUnknownVehicle(t *testing.T) {
 // keyless vehicle at once: exactly one read is spent, whatever the interleaving.
 func TestFleetReadConcurrentSpendsOnce(t *testing.T) {
 	const readers = 20
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(t.TempDir(), "ledger.db")
 	consoles := []*fleet.Fleet{
-		fleet.New(testFleetConfig(), ledger.OpenStateFile(path)),
-		fleet.New(testFleetConfig(), ledger.OpenStateFile(path)),
+		fleet.New(testFleetConfig(), openSQLite(t, path)),
+		fleet.New(testFleetConfig(), openSQLite(t, path)),
 	}
 	errs := make([]error, readers)
 	start := make(chan struct{})
@@ -221,7 +240,7 @@ func TestFleetReadConcurrentSpendsOnce(t *testing.T) {
 	if winner < 0 {
 		t.Fatalf("no Read of %d succeeded, want exactly one", readers)
 	}
-	st, err := ledger.OpenStateFile(path).Load()
+	st, err := openSQLite(t, path).Load()
 	want := fleetNow.Add(time.Duration(winner) * time.Millisecond)
 	if err != nil || !st.LastRead(idKeyless).Equal(want) {
 		t.Errorf("state after the reads = %v, %v; want the one successful read at %v", st, err, want)

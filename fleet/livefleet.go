@@ -11,7 +11,7 @@ import (
 
 // NewLive returns a fleet whose vehicles a data API lists, overlaid with cfg's [[vehicle]] entries, read by sched.
 // It has no vehicles until Refresh.
-func NewLive(cfg config.Config, store ledger.Store, api API, sched *schedule.Scheduler) *Fleet {
+func NewLive(cfg config.Config, store ledger.Ledger, api API, sched *schedule.Scheduler) *Fleet {
 	return &Fleet{cfg: cfg, store: store, api: api, sched: sched, remote: map[string]schedule.RemoteVehicle{},
 		pending: map[string]bool{}, index: map[string]int{}}
 }
@@ -34,6 +34,15 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 		requests = lc.ListRequests(len(remote))
 	}
 	f.sched.Spend(now, requests)
+	if err := f.keepListing(remote, now); err != nil {
+		return err
+	}
+	return f.show(remote, now, false)
+}
+
+// show makes the listed vehicles the fleet's, overlaid with the config's entries and the records' VINs, hands them
+// to the scheduler and tells the views. stale says the listing is the ledger's kept one.
+func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool) error {
 	st, err := f.store.Load()
 	if err != nil {
 		return err
@@ -46,9 +55,10 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 	}
 	f.setVehicles(vs)
 	f.mu.Lock()
-	f.remote = byID
+	f.remote, f.listedAt, f.stale = byID, at, stale
 	f.mu.Unlock()
 	f.retarget()
+	f.listed()
 	return nil
 }
 
@@ -92,27 +102,46 @@ func (f *Fleet) Changes(ctx context.Context) <-chan Change {
 		return f.subscribeLocal(ctx)
 	}
 	updates, cancel := f.sched.Subscribe()
+	lists, unlist := f.listNews()
 	out := make(chan Change)
 	go func() {
 		defer close(out)
 		defer cancel()
+		defer unlist()
 		for {
+			var c Change
 			select {
 			case <-ctx.Done():
 				return
+			case <-lists:
+				c = f.listChange()
 			case u, ok := <-updates:
 				if !ok {
 					return
 				}
-				select {
-				case out <- f.changeOf(u):
-				case <-ctx.Done():
-					return
-				}
+				c = f.changeOf(u)
+			}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
 			}
 		}
 	}()
 	return out
+}
+
+// listChange is the news of a new listing: every entry, or the error loading them.
+func (f *Fleet) listChange() Change {
+	entries, err := f.Entries()
+	if err != nil {
+		return Change{Err: fmt.Errorf("load the ledger: %w", err)}
+	}
+	if entries == nil {
+		entries = []Entry{}
+	}
+	at, stale := f.Listed()
+	return Change{Entries: entries, ListedAt: at, Stale: stale}
 }
 
 func (f *Fleet) changeOf(u schedule.Update) Change {

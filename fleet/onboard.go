@@ -32,7 +32,11 @@ func (f *Fleet) AddUser(ctx context.Context, userID, keyURL string, now time.Tim
 		return nil, fmt.Errorf("list the vehicles of the new user: %w", err)
 	}
 	f.sched.Spend(now, 1)
-	st, err := f.store.Load()
+	ids := make([]string, len(remote))
+	for i, r := range remote {
+		ids[i] = r.ID
+	}
+	st, err := f.store.Get(ids)
 	if err != nil {
 		return nil, err
 	}

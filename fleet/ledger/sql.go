@@ -131,9 +131,9 @@ func scanRecords(rows *sql.Rows) (State, error) {
 	return st, rows.Err()
 }
 
-// Update runs fn on the records of ids in one write transaction (see Ledger). The transaction first bumps the change
-// counter, which locks its row until commit: writers are serialized on every engine, so a gate's check and record
-// cannot interleave with another's, and change numbers commit in order.
+// Update runs fn on the records of ids in one write transaction (see Ledger). The transaction first locks the change
+// counter's row until it ends: writers are serialized on every engine, so a gate's check and record cannot
+// interleave with another's, and change numbers commit in order.
 func (l *sqlLedger) Update(ids []string, now time.Time, fn func(State, time.Time) State) (State, error) {
 	ctx, cancel := l.ctx()
 	defer cancel()
@@ -142,53 +142,60 @@ func (l *sqlLedger) Update(ids []string, now time.Time, fn func(State, time.Time
 		return State{}, l.wrap("update", err)
 	}
 	defer tx.Rollback()
-	st, err := l.update(ctx, tx, ids, now, fn)
-	if err == nil {
+	st, wrote, err := l.update(ctx, tx, ids, now, fn)
+	if err == nil && wrote {
 		err = tx.Commit()
 	}
 	if err != nil {
 		return State{}, l.wrap("update", err)
 	}
-	return st, nil
+	return st, nil // a transaction that wrote nothing is rolled back: a refused gate leaves no trace
 }
 
 func (l *sqlLedger) update(ctx context.Context, tx *sql.Tx, ids []string, now time.Time,
-	fn func(State, time.Time) State) (State, error) {
-	var seq uint64
-	if err := tx.QueryRowContext(ctx, "UPDATE fk_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq").Scan(&seq); err != nil {
-		return State{}, err
+	fn func(State, time.Time) State) (State, bool, error) {
+	// Lock the counter row first: every writer does, so they take turns here (SQLite's BEGIN IMMEDIATE already has).
+	if _, err := tx.ExecContext(ctx, "UPDATE fk_counter SET seq = seq WHERE id = 1"); err != nil {
+		return State{}, false, err
 	}
 	if l.d.clock != "" {
 		if err := tx.QueryRowContext(ctx, l.d.clock).Scan(&now); err != nil {
-			return State{}, err
-		}
-	}
-	if l.d.notify != "" {
-		if _, err := tx.ExecContext(ctx, l.d.notify); err != nil {
-			return State{}, err
+			return State{}, false, err
 		}
 	}
 	cur, err := l.get(ctx, tx, ids)
 	if err != nil {
-		return State{}, err
+		return State{}, false, err
 	}
 	next := fn(cur.clone(), now)
 	if err := onlyIDs(next, ids); err != nil {
-		return State{}, err
+		return State{}, false, err
+	}
+	if len(next.Vehicles) == 0 {
+		return cur, false, nil
+	}
+	var seq uint64
+	if err := tx.QueryRowContext(ctx, "UPDATE fk_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq").Scan(&seq); err != nil {
+		return State{}, false, err
+	}
+	if l.d.notify != "" {
+		if _, err := tx.ExecContext(ctx, l.d.notify); err != nil {
+			return State{}, false, err
+		}
 	}
 	for id, r := range next.Vehicles {
 		if id == "" {
-			return State{}, errors.New("empty vehicle id")
+			return State{}, false, errors.New("empty vehicle id")
 		}
 		if c, ok := cur.Vehicles[id]; ok {
 			r = c.Merge(r)
 		}
 		if err := l.put(ctx, tx, id, r, seq); err != nil {
-			return State{}, err
+			return State{}, false, err
 		}
 		cur.Vehicles[id] = r
 	}
-	return cur, nil
+	return cur, true, nil
 }
 
 // put writes one record at change seq.
