@@ -57,8 +57,8 @@ type Fleet struct {
 	vehicles []Vehicle
 	index    map[string]int // vehicle id → index into vehicles
 	remote   map[string]schedule.RemoteVehicle
-	pending  map[string]bool          // vehicles just connected, kept from the scheduler until the operator confirms
-	subs     map[chan Change]struct{} // the config source's news subscribers (see Changes)
+	pending  map[string]bool            // vehicles just connected, kept from the scheduler until the operator confirms
+	subs     map[chan Change]struct{}   // the config source's news subscribers (see Changes)
 	listSubs map[chan struct{}]struct{} // told when the vehicles change as a whole (a listing)
 	listedAt time.Time                  // when the shown listing was fetched; zero for the config source
 	stale    bool                       // the shown listing is the ledger's kept one, not refreshed yet
