@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fleetkey/fleet"
@@ -23,6 +24,8 @@ type globals struct {
 	stdin    *os.File // run's standard input, for commands that read answers from it
 	// noListing skips the start-up listing of a live fleet: `connect` adds exactly the new user's vehicles.
 	noListing bool
+	// keptFirst shows the ledger's kept listing at once and lists in the background (the console, serve).
+	keptFirst bool
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -37,8 +40,22 @@ type app struct {
 	sched *schedule.Scheduler // nil for the config source
 	label string              // "demo" or the config path
 	demo  bool
-	// served says a running `fleetkey serve` owns the state: this process may watch it, and change nothing.
-	served bool
+	store ledger.Ledger // nil for the demo's memory
+	// refresh says the kept listing is on show and the vehicles have not been listed yet (see refreshLater).
+	refresh bool
+	notes   []string // what opening it did that the user should hear of (an import)
+	leave   func()   // waits for the lease's release once the context of Lead ended; nil when not leading
+}
+
+// Close releases the lease (its context must have ended) and the ledger.
+func (a *app) Close() error {
+	if a.leave != nil {
+		a.leave()
+	}
+	if a.store == nil {
+		return nil
+	}
+	return a.store.Close()
 }
 
 // configPath finds the config: the flag, then $FLEETKEY_CONFIG, then the XDG default. explicit says whether the user
@@ -61,46 +78,76 @@ func configPath(flagValue string) (path string, explicit bool) {
 	return filepath.Join(dir, "fleetkey", "config.toml"), false
 }
 
-// loadApp loads the config (or the demo) and opens its state. A corrupt state file stops here, never reset. It works
-// while `fleetkey serve` owns the state, and says so in app.served; loadOwnApp is for what would change the state.
-func loadApp(g globals, now time.Time) (*app, error) { return openApp(g, now, false) }
-
-// loadOwnApp is loadApp for a command that reads vehicles or changes the state: while `fleetkey serve` owns the
-// state it refuses with a *servedError, before any request to the API.
-func loadOwnApp(g globals, now time.Time) (*app, error) { return openApp(g, now, true) }
-
-func openApp(g globals, now time.Time, own bool) (*app, error) {
+// loadApp loads the config (or the demo) and opens its ledger, importing the old JSON state file on first start. A
+// corrupt or newer ledger stops here, never reset. Every process on one ledger is a full console: reads go through
+// the ledger's gate, whoever schedules.
+func loadApp(g globals, now time.Time) (*app, error) {
 	path, explicit := configPath(g.config)
 	if _, err := os.Stat(path); !explicit && errors.Is(err, fs.ErrNotExist) || path == "" {
-		return demoApp(now) // the demo keeps its state in memory: no serve can own it
+		return demoApp(now) // the demo keeps its state in memory
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	statePath, err := statePathOf(cfg, path)
+	store, notes, err := openLedger(cfg, path, now)
 	if err != nil {
 		return nil, err
 	}
-	served, err := checkServed(cfg, statePath, own)
-	if err != nil {
-		return nil, err
-	}
-	store := ledger.OpenStateFile(statePath)
-	if _, err := store.Load(); err != nil {
-		return nil, err
-	}
-	a := &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path}
+	a := &app{cfg: cfg, fleet: fleet.New(cfg, store), label: path, store: store, notes: notes}
 	if cfg.Source == config.SourceSmartcar {
-		if a, err = liveApp(cfg, store, path, !g.noListing); err != nil {
+		live, err := liveApp(cfg, store, path, !g.noListing, g.keptFirst)
+		if err != nil {
+			store.Close()
 			return nil, err
 		}
+		live.store, live.notes = store, append(notes, live.notes...)
+		a = live
 	}
-	a.served = served
 	return a, nil
 }
 
-// statePathOf is the config's state_file, relative to the config file's directory, or the XDG default.
+// openLedger opens the config's ledger and imports the old state file into it when that file is there. notes say
+// what was imported, for the user.
+func openLedger(cfg config.Config, configPath string, now time.Time) (ledger.Ledger, []string, error) {
+	url := cfg.State.LedgerURL(os.Getenv)
+	if url == "" && cfg.State.URLEnv != "" {
+		return nil, nil, fmt.Errorf("%s: the ledger URL is not set: export %s (named by state.url_env)", configPath,
+			cfg.State.URLEnv)
+	}
+	statePath, err := statePathOf(cfg, configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if url == "" {
+		url = "sqlite:" + ledgerBeside(statePath)
+	}
+	store, err := ledger.Open(url, filepath.Dir(configPath))
+	if err != nil {
+		return nil, nil, err
+	}
+	n, backup, err := ledger.Import(store, statePath, now)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	var notes []string
+	if backup != "" {
+		notes = append(notes, fmt.Sprintf("imported %d vehicle records from %s into the ledger; the file is kept as %s",
+			n, statePath, backup))
+	}
+	return store, notes, nil
+}
+
+// ledgerBeside is the default SQLite ledger: beside the old state file, named like it, with .db for .json
+// ($XDG_STATE_HOME/fleetkey/state.db by default), so a config that named a state_file keeps its history where the
+// user put it.
+func ledgerBeside(statePath string) string {
+	return strings.TrimSuffix(statePath, ".json") + ".db"
+}
+
+// statePathOf is the config's state_file, relative to the config file's directory, or the XDG default: the old JSON
+// state, imported into the ledger when it is there.
 func statePathOf(cfg config.Config, configPath string) (string, error) {
 	switch {
 	case cfg.StateFile == "":
@@ -119,45 +166,6 @@ func demoApp(now time.Time) (*app, error) {
 	}
 	store := ledger.NewMemoryStore(fleet.DemoState(cfg.Vehicles, cfg.Intervals, now))
 	return &app{cfg: cfg, fleet: fleet.New(cfg, store), label: "demo", demo: true}, nil
-}
-
-// servedError refuses a command while `fleetkey serve` owns the state, and says how to reach the console instead.
-type servedError struct {
-	owned  *ledger.OwnedError
-	listen string // [serve] listen
-}
-
-func (e *servedError) Error() string {
-	pid := "pid unknown"
-	if e.owned.PID > 0 {
-		pid = fmt.Sprintf("pid %d", e.owned.PID)
-	}
-	return fmt.Sprintf("fleetkey serve (%s) owns %s: use `%s` to reach the console, or `fleetkey --readonly` to watch",
-		pid, e.owned.Path, sshCommand(e.listen))
-}
-
-func (e *servedError) Unwrap() error { return e.owned }
-
-// checkServed reports whether `fleetkey serve` owns the state file; when own is set, that is a *servedError.
-func checkServed(cfg config.Config, statePath string, own bool) (bool, error) {
-	pid, held, err := ledger.OwnerOf(statePath)
-	if err != nil {
-		return false, err
-	}
-	if held && own {
-		return true, &servedError{owned: &ledger.OwnedError{Path: statePath, PID: pid}, listen: cfg.Serve.Listen}
-	}
-	return held, nil
-}
-
-// ownState is nil unless `fleetkey serve` owns the state of the config at configPath: then a *servedError.
-func ownState(cfg config.Config, configPath string) error {
-	statePath, err := statePathOf(cfg, configPath)
-	if err != nil {
-		return err
-	}
-	_, err = checkServed(cfg, statePath, true)
-	return err
 }
 
 // sshCommand is the command that reaches, from this box, a serve listening on listen ("127.0.0.1:2222").

@@ -45,6 +45,10 @@ func runList(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer a.Close()
+	for _, n := range a.notes {
+		fmt.Fprintln(stderr, "fleetkey:", safe.CleanText(n))
+	}
 	entries, err := a.fleet.Entries()
 	if err != nil {
 		return fail(stderr, err)

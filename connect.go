@@ -48,9 +48,11 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if err := ownState(cfg, path); err != nil { // before the owner is sent through Connect for nothing
+	store, _, err := openLedger(cfg, path, time.Now()) // before the owner is sent through Connect for nothing
+	if err != nil {
 		return fail(stderr, err)
 	}
+	store.Close()
 	flow, err := connect.NewFlow(cfg.Connect, time.Now())
 	if err != nil {
 		return fail(stderr, err)
@@ -63,7 +65,7 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	g.noListing = true // the new user's car is already connected: list only the user's vehicles, after the redirect
-	a, err := loadOwnApp(g, time.Now())
+	a, err := loadApp(g, time.Now())
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -17,6 +15,7 @@ import (
 
 	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/schedule"
 	"fleetkey/ui"
 )
 
@@ -29,14 +28,12 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 		return code
 	}
 	now := time.Now()
-	load := loadOwnApp // refuses while fleetkey serve owns the state
-	if g.readOnly {
-		load = loadApp
-	}
-	a, err := load(g, now)
+	g.keptFirst = true
+	a, err := loadApp(g, now)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer a.Close()
 	logf, err := openLog()
 	if err != nil {
 		return fail(stderr, err)
@@ -51,12 +48,17 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	for _, w := range a.cfg.Warnings {
 		log.Warn("config", "warning", w.Error())
 	}
+	for _, n := range a.notes {
+		log.Info("ledger", "note", n)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	changes := startScheduler(ctx, a, g.readOnly, log)
-	if a.served { // read-only: serve's scheduler reads, and this console watches the state file
-		a.label = servedLabel + " · " + a.label
-		changes = watchState(ctx, a.fleet, entries, watchEvery)
+	changes := startShared(ctx, a, g.readOnly, log)
+	a.startRefresh(log)
+	listedAt, stale := a.fleet.Listed()
+	var health schedule.Health
+	if a.sched != nil {
+		health = a.sched.Status(now).Health
 	}
 	noColour := os.Getenv("NO_COLOR") != ""
 	var conn ui.Connector
@@ -65,7 +67,7 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	}
 	m := ui.New(ui.Options{Connector: conn,
 		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now, Changes: changes,
-		Label: a.label, ReadOnly: g.readOnly, NoColour: noColour, AltScreen: true,
+		Label: a.label, ReadOnly: g.readOnly, ListedAt: listedAt, Stale: stale, Notes: a.notes, Health: health, NoColour: noColour, AltScreen: true,
 		SyncTTY: os.Getenv("SSH_TTY") != "" && os.Getenv("FLEETKEY_NO_SYNC") == "",
 	})
 	var opts []tea.ProgramOption
@@ -79,12 +81,18 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// startScheduler runs the live source's scheduler, which reads the badges in [read] auto as soon as the rules allow,
-// and returns its news for the console. Nothing runs for the config source or with --readonly.
-func startScheduler(ctx context.Context, a *app, readOnly bool, log *slog.Logger) <-chan fleet.Change {
+// startShared joins the processes on the ledger and returns the fleet's news for the console: it follows what the
+// others write, and for the live source takes part in the lease and runs the scheduler, which reads the badges in
+// [read] auto while this process holds the lease. With --readonly it only follows.
+func startShared(ctx context.Context, a *app, readOnly bool, log *slog.Logger) <-chan fleet.Change {
+	go a.fleet.Follow(ctx)
 	if a.sched == nil || readOnly {
-		return nil
+		if a.sched != nil {
+			a.sched.SetLeader(false, "")
+		}
+		return a.fleet.Changes(ctx)
 	}
+	a.leave = a.fleet.Lead(ctx, holderName(), time.Now)
 	go func() {
 		if err := a.sched.Run(ctx, time.Now); err != nil && ctx.Err() == nil {
 			log.Error("scheduler", "err", err)
@@ -93,63 +101,13 @@ func startScheduler(ctx context.Context, a *app, readOnly bool, log *slog.Logger
 	return a.fleet.Changes(ctx)
 }
 
-// servedLabel heads the label of a console attached read-only to the state of a running `fleetkey serve`.
-const servedLabel = "read-only: fleetkey serve owns the state"
-
-// watchEvery is how often a console attached to a served state re-reads the state file.
-const watchEvery = 2 * time.Second
-
-// watchState feeds a console without a scheduler with what another process writes into the state file: every
-// interval until ctx ends, the entry of each vehicle whose record changed since first (or since the last change),
-// with the record's new error if it has one. A state that cannot be loaded is news too.
-func watchState(ctx context.Context, f *fleet.Fleet, first []fleet.Entry, every time.Duration) <-chan fleet.Change {
-	out := make(chan fleet.Change)
-	seen := make(map[string]ledger.Record, len(first))
-	for _, e := range first {
-		seen[e.ID] = e.Record
-	}
-	go func() {
-		defer close(out)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			for _, c := range stateChanges(f, seen) {
-				select {
-				case out <- c:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out
-}
-
-// stateChanges loads the state and returns the changes of the records against seen, which it brings up to date.
-func stateChanges(f *fleet.Fleet, seen map[string]ledger.Record) []fleet.Change {
-	entries, err := f.Entries()
+// holderName names this process in the ledger's lease: "host pid N".
+func holderName() string {
+	host, err := os.Hostname()
 	if err != nil {
-		return []fleet.Change{{Err: fmt.Errorf("watch state: %w", err)}}
+		host = "unknown-host"
 	}
-	var out []fleet.Change
-	for _, e := range entries {
-		prev := seen[e.ID]
-		if reflect.DeepEqual(prev, e.Record) {
-			continue
-		}
-		seen[e.ID] = e.Record
-		c := fleet.Change{Entry: e}
-		if e.Record.LastError != "" && e.Record.LastErrorAt.After(prev.LastErrorAt) {
-			c.Err = errors.New(e.Record.LastError)
-		}
-		out = append(out, c)
-	}
-	return out
+	return fmt.Sprintf("%s pid %d", host, os.Getpid())
 }
 
 func isTerminal(f any) bool {

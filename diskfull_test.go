@@ -81,7 +81,7 @@ func TestReadOnAFullDisk(t *testing.T) {
 	filler := fillDisk(t, dir)
 	release()
 	r := <-done
-	if r.code != 1 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "429") {
+	if r.code != 1 || !strings.Contains(r.stderr, "database or disk is full") || !strings.Contains(r.stderr, "429") {
 		t.Fatalf("read on a full disk: exit %d, stderr %q; want 1 with the 429 and the failed write", r.code, r.stderr)
 	}
 	if err := os.Remove(filler); err != nil {

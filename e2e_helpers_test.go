@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fleetkey/fleet/ledger"
 	"fmt"
 	"os"
 	"os/exec"
@@ -225,15 +227,22 @@ type stateFile struct {
 	} `json:"vehicles"`
 }
 
+// readStateFile reads the ledger that a config naming the state file path uses (see ledgerBeside), as the old
+// JSON file's fields: export it, and decode the export.
 func readStateFile(t *testing.T, path string) stateFile {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	l, err := ledger.OpenSQLite(ledgerBeside(path))
 	if err != nil {
-		t.Fatalf("read state file: %v", err)
+		t.Fatalf("open ledger: %v", err)
+	}
+	defer l.Close()
+	var buf bytes.Buffer
+	if err := ledger.Export(l, &buf); err != nil {
+		t.Fatalf("export ledger: %v", err)
 	}
 	var st stateFile
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatalf("decode state file %s: %v\n%s", path, err, data)
+	if err := json.Unmarshal(buf.Bytes(), &st); err != nil {
+		t.Fatalf("decode ledger export of %s: %v\n%s", path, err, buf.Bytes())
 	}
 	return st
 }

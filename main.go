@@ -30,6 +30,7 @@ Usage:
   fleetkey serve [--listen ADDR]          serve the console over SSH to the keys in [serve] authorized_keys
   fleetkey check [FILE]                   validate a config file
   fleetkey audit [--since DUR] [--json]   print the audit log of fleetkey serve: who read, checked, connected what
+  fleetkey state export [--out FILE]      write the read ledger as JSON, for backups
   fleetkey --version
 
 The config is --config, else $FLEETKEY_CONFIG, else $XDG_CONFIG_HOME/fleetkey/config.toml.
@@ -79,6 +80,7 @@ var commands = map[string]func(g globals, args []string, stdout, stderr io.Write
 	"connect": runConnect,
 	"serve":   runServe,
 	"audit":   runAudit,
+	"state":   runState,
 }
 
 func helpOrUsage(err error) int {

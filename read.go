@@ -33,7 +33,7 @@ func runRead(g globals, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	a, err := loadOwnApp(g, time.Now())
+	a, err := loadApp(g, time.Now())
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"fleetkey/fleet/config"
-	"fleetkey/fleet/ledger"
-	"fleetkey/fleet/schedule"
 	"fleetkey/serve"
 )
 
@@ -36,10 +34,12 @@ func runServe(g globals, args []string, stdout, stderr io.Writer) int {
 }
 
 func serveFleet(ctx context.Context, g globals, listen string, stdout io.Writer) error {
-	a, err := loadOwnApp(g, time.Now())
+	g.keptFirst = true
+	a, err := loadApp(g, time.Now())
 	if err != nil {
 		return err
 	}
+	defer a.Close()
 	if a.demo {
 		return errors.New("serve needs a config file with [serve] authorized_keys (see config.example.toml)")
 	}
@@ -48,19 +48,10 @@ func serveFleet(ctx context.Context, g globals, listen string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	statePath, err := statePathOf(a.cfg, path)
-	if err != nil {
-		return err
-	}
-	release, err := ledger.ClaimOwner(statePath)
-	if err != nil {
-		return err
-	}
-	defer release()
 	return serveOwned(ctx, a, cfg, path, stdout)
 }
 
-// serveOwned runs the server over the owned state until ctx ends, then waits for the scheduler's reads in flight.
+// serveOwned runs the server over the ledger until ctx ends, then waits for the scheduler's reads in flight.
 // Everything that can refuse to start (the authorized keys, the host key, the port) is checked and bound before the
 // scheduler makes its first read, so a start-up error ends the process at once, with no read spent.
 func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string, stdout io.Writer) error {
@@ -88,20 +79,30 @@ func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string
 	if !isLoopbackAddr(srv.Addr()) { // the server logs it too
 		fmt.Fprintln(stdout, "fleetkey serve: warning: listening beyond loopback")
 	}
+	for _, n := range a.notes {
+		fmt.Fprintln(stdout, "fleetkey serve: "+n)
+	}
 	if a.sched == nil {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go a.fleet.Follow(ctx)
 		return srv.Serve(ctx)
 	}
-	return serveScheduled(ctx, a.sched, srv)
+	a.startRefresh(log)
+	return serveScheduled(ctx, a, srv)
 }
 
 // serveScheduled runs the scheduler beside the server, and stops it when the server stops for any reason, so a
 // server that fails does not leave the process reading with nobody watching. It returns once the reads in flight
 // have ended.
-func serveScheduled(ctx context.Context, sched *schedule.Scheduler, srv *serve.Server) error {
+func serveScheduled(ctx context.Context, a *app, srv *serve.Server) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go a.fleet.Follow(ctx)
+	released := a.fleet.Lead(ctx, holderName(), time.Now)
+	defer released() // a standby takes over at once, not after the lease's ttl
 	done := make(chan struct{})
-	go func() { defer close(done); _ = sched.Run(ctx, time.Now) }()
+	go func() { defer close(done); _ = a.sched.Run(ctx, time.Now) }()
 	err := srv.Serve(ctx)
 	cancel()
 	<-done

@@ -25,13 +25,17 @@ const FollowEvery = 500 * time.Millisecond
 // (so the scheduler never reads automatically before it knows), then every LeaseRenew until ctx ends, and tells the
 // scheduler who holds it; at the end it releases the lease so a standby takes over at once. A lease that cannot be
 // asked (the ledger is down) counts as held by nobody known: this process reads only on demand until it can.
-// It returns once the first answer is in; the renewals run in a goroutine.
-func (f *Fleet) Lead(ctx context.Context, holder string, clock func() time.Time) {
+// It returns once the first answer is in, with a function that waits, after ctx ended, for the release; the renewals
+// run in a goroutine.
+func (f *Fleet) Lead(ctx context.Context, holder string, clock func() time.Time) (released func()) {
+	done := make(chan struct{})
 	if f.sched == nil {
-		return
+		close(done)
+		return func() { <-done }
 	}
 	f.lease(holder, LeaseTTL, clock())
 	go func() {
+		defer close(done)
 		t := time.NewTicker(LeaseRenew)
 		defer t.Stop()
 		for {
@@ -44,6 +48,7 @@ func (f *Fleet) Lead(ctx context.Context, holder string, clock func() time.Time)
 			}
 		}
 	}()
+	return func() { <-done }
 }
 
 func (f *Fleet) lease(holder string, ttl time.Duration, now time.Time) {

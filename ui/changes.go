@@ -15,6 +15,14 @@ func (m *Model) applyChange(c fleet.Change) {
 	if troubled(m.health) != was { // the header grows or shrinks by the trouble's line
 		m.list.setHeight(m.tableRows())
 	}
+	if c.Entries != nil { // a new listing: every row
+		m.list.setEntries(c.Entries, m.iv)
+		m.opts.ListedAt, m.opts.Stale = c.ListedAt, c.Stale
+		if c.Err != nil {
+			m.status = m.news("listing: "+safe.Clean(c.Err.Error()), true)
+		}
+		return
+	}
 	if c.Entry.ID == "" { // news of the scheduler as a whole, e.g. the credential was refused
 		if c.Err != nil {
 			m.status = m.news("reads: "+safe.Clean(c.Err.Error()), true)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fleetkey/fleet/schedule"
+	"fleetkey/ui/safe"
 	"fmt"
 	"strings"
 
@@ -89,4 +90,22 @@ func (m *Model) syncKeys() {
 	if before != [...]bool{k.ReadUnknown.Enabled(), k.StopReads.Enabled(), k.Retry.Enabled(), k.Unfilter.Enabled()} {
 		m.touch()
 	}
+}
+
+// sharing is the header's word on the processes sharing the ledger: who schedules the automatic reads, and whether
+// the rows are the kept listing of an earlier start. "" when there is nothing to say (a fleet without a scheduler).
+func (m *Model) sharing() string {
+	var parts []string
+	switch h := m.health; {
+	case h.Following && h.Leader != "":
+		parts = append(parts, "scheduled by "+safe.Clean(h.Leader))
+	case h.Following:
+		parts = append(parts, "no scheduler")
+	case h.Leader != "":
+		parts = append(parts, "scheduling here")
+	}
+	if m.opts.Stale {
+		parts = append(parts, "kept listing of "+m.opts.ListedAt.Local().Format("Jan 2 15:04")+" (stale)")
+	}
+	return strings.Join(parts, " · ")
 }

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -41,6 +42,14 @@ type Options struct {
 	NoColour  bool                // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
 	SyncTTY   bool                // force synchronized output on (plain sshd, where Bubble Tea skips the query)
 	AltScreen bool
+	// ListedAt is when the shown listing was fetched, and Stale says it is the ledger's kept copy, not refreshed
+	// yet: the header says so until a listing lands.
+	ListedAt time.Time
+	Stale    bool
+	// Health is the fleet's state as a whole at start (who schedules, trouble), until the first change.
+	Health schedule.Health
+	// Notes are what opening the fleet did that the user should hear of (an import): the first status line.
+	Notes []string
 }
 
 // focus says which pane takes the keys.
@@ -127,12 +136,16 @@ func New(opts Options) Model {
 		help:   help.New(),
 		filter: newFilterInput(),
 		now:    opts.Now,
+		health: opts.Health,
 		isDark: true,
 		colour: !opts.NoColour,
 		qr:     qr.NewCache(),
 		frame:  &frameCache{rev: ^uint64(0)},
 	}
 	m.opts.Entries = nil // the list holds its own rows; keeping the slice would double the memory of a large fleet
+	if len(opts.Notes) > 0 {
+		m.status = m.news(strings.Join(opts.Notes, "; "), false)
+	}
 	m.keys.forList(false)
 	m.syncKeys()
 	m.applyTheme()

@@ -81,6 +81,9 @@ func (m *Model) titleLine() string {
 	if m.opts.Label != "" {
 		left += "  " + m.styles.warn.Render(safe.Clean(m.opts.Label))
 	}
+	if s := m.sharing(); s != "" {
+		left += "  " + m.styles.dim.Render(s)
+	}
 
 	parts := []string{fmt.Sprintf("%d vehicles", len(m.list.rows)),
 		m.styles.key.Render(fmt.Sprintf("ready %d", m.list.ready.ready(m.now)))}

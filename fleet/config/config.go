@@ -59,8 +59,11 @@ type Config struct {
 	Serve Serve
 	// Intervals are the minimum times between two reads; [policy] overrides the defaults one by one.
 	Intervals policy.Intervals
-	// StateFile is the state file path as written in the config; "" means the caller's default.
+	// StateFile is the old JSON state file, as written in the config; "" means the caller's default. Its records
+	// are imported into the ledger on first start (see State).
 	StateFile string
+	// State is the [state] table: where the ledger lives.
+	State State
 	// Auto holds the badges read automatically as soon as the rules allow ([read] auto); a badge not in it is read
 	// only on request. Default: key-installed and legacy.
 	Auto map[policy.Badge]bool
@@ -177,7 +180,7 @@ func syntaxPosition(data []byte, p toml.Position) (line, col int) {
 }
 
 // topKeys are the valid keys at the top level of a config file.
-var topKeys = []string{"state_file", "fleet", "account", "smartcar", "connect", "policy", "read", "serve", "vehicle"}
+var topKeys = []string{"state", "state_file", "fleet", "account", "smartcar", "connect", "policy", "read", "serve", "vehicle"}
 
 // checker walks a decoded config file and collects its problems.
 type checker struct {
@@ -204,6 +207,7 @@ func (c *checker) config(raw map[string]any) Config {
 		Intervals: c.intervals(raw["policy"]),
 		Auto:      c.auto(raw["read"]),
 		StateFile: c.stateFile(top),
+		State:     c.state(raw["state"]),
 		Vehicles:  vehicles,
 		Pinned:    pinned,
 	}

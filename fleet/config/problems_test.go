@@ -115,7 +115,7 @@ id = "van-1"
 		{"problem in an inline table is on its line", `x = 1
 vehicle = [{ id = "a", vin = "5YJSA1E21FF108417", make = "Tesla", model = "Model S", year = 2000 }]
 `, []string{
-			"config.toml:1: x: unknown key (valid: state_file, fleet, account, smartcar, connect, policy, read, serve, vehicle)",
+			"config.toml:1: x: unknown key (valid: state, state_file, fleet, account, smartcar, connect, policy, read, serve, vehicle)",
 			"config.toml:2: vehicle[0].year: 2000 is outside 2012..2027",
 		}},
 	}
