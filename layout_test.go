@@ -25,6 +25,7 @@ var layers = []string{
 	"fleetkey/fleet/config",
 	"fleetkey/fleet/schedule",
 	"fleetkey/fleet/ledger",
+	"fleetkey/fleet/ledger/pgtest",
 	"fleetkey/fleet/connect",
 	"fleetkey/fleet/smartcar/fakeserver",
 	"fleetkey/fleet/smartcar",
