@@ -54,8 +54,7 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	changes := startShared(ctx, a, g.readOnly, log)
-	a.startRefresh(log)
-	listedAt, stale := a.fleet.Listed()
+	a.startRefresh(ctx, log)
 	var health schedule.Health
 	if a.sched != nil {
 		health = a.sched.Status(now).Health
@@ -67,7 +66,7 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	}
 	m := ui.New(ui.Options{Connector: conn,
 		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now, Changes: changes,
-		Label: a.label, ReadOnly: g.readOnly, ListedAt: listedAt, Stale: stale, Notes: a.notes, Health: health, NoColour: noColour, AltScreen: true,
+		Label: a.label, ReadOnly: g.readOnly, Listing: a.fleet.Listed(), Notes: a.notes, Health: health, NoColour: noColour, AltScreen: true,
 		SyncTTY: os.Getenv("SSH_TTY") != "" && os.Getenv("FLEETKEY_NO_SYNC") == "",
 	})
 	var opts []tea.ProgramOption

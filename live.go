@@ -58,23 +58,29 @@ func (a *app) refreshNow() error {
 	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
 	defer cancel()
 	err := a.fleet.Refresh(ctx, time.Now())
-	if at, stale := a.fleet.Listed(); err != nil && stale {
-		a.notes = append(a.notes, fmt.Sprintf("%v; showing the listing kept at %s", err, at.UTC().Format(time.RFC3339)))
+	if l := a.fleet.Listed(); err != nil && l.Stale {
+		note := fmt.Sprintf("%v; showing what it got", err)
+		if !l.At.IsZero() {
+			note += ", and the listing kept at " + l.At.UTC().Format(time.RFC3339)
+		}
+		a.notes = append(a.notes, note)
+		a.refresh = true // a console or serve goes on in the background, where it stopped
 		return nil
 	}
 	return err
 }
 
-// startRefresh lists the vehicles in the background when the kept listing is on show (see liveApp): the rows come
-// with the fleet's news once it lands. A failure is logged; the kept listing stays, marked stale.
-func (a *app) startRefresh(log *slog.Logger) {
+// startRefresh lists the vehicles in the background, paced by the app-wide bucket, when the kept listing or a part
+// is on show (see liveApp): the rows come with the fleet's news, page by page. A failure is logged and shown; the
+// rows stay, marked stale.
+func (a *app) startRefresh(ctx context.Context, log *slog.Logger) {
 	if !a.refresh {
 		return
 	}
 	a.refresh = false
 	go func() {
-		if err := a.refreshNow(); err != nil || len(a.notes) > 0 {
-			log.Warn("listing", "err", err, "notes", a.notes)
+		if err := a.fleet.RefreshPaced(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("listing", "err", err)
 		}
 	}()
 }

@@ -88,7 +88,7 @@ func serveOwned(ctx context.Context, a *app, cfg serve.Config, configPath string
 		go a.fleet.Follow(ctx)
 		return srv.Serve(ctx)
 	}
-	a.startRefresh(log)
+	a.startRefresh(ctx, log)
 	return serveScheduled(ctx, a, srv)
 }
 

@@ -60,8 +60,8 @@ type Fleet struct {
 	pending  map[string]bool            // vehicles just connected, kept from the scheduler until the operator confirms
 	subs     map[chan Change]struct{}   // the config source's news subscribers (see Changes)
 	listSubs map[chan struct{}]struct{} // told when the vehicles change as a whole (a listing)
-	listedAt time.Time                  // when the shown listing was fetched; zero for the config source
-	stale    bool                       // the shown listing is the ledger's kept one, not refreshed yet
+	listing  ListStatus                 // how far the shown listing is; zero for the config source
+	resume   *resumable                 // a paged refresh that stopped early, to go on with
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
@@ -161,11 +161,10 @@ type Change struct {
 	Err   error
 	// BucketLimited says reads wait for the app-wide request bucket, not for the rules.
 	BucketLimited bool
-	// Entries, when not nil, is every vehicle after a new listing: it replaces the rows. ListedAt is when that
-	// listing was fetched and Stale says it is the ledger's kept copy, not refreshed yet.
-	Entries  []Entry
-	ListedAt time.Time
-	Stale    bool
+	// Entries, when not nil, is every vehicle after a new listing, or a page of one: it replaces the rows. Listing
+	// says how far that listing is.
+	Entries []Entry
+	Listing ListStatus
 	// PausedUntil is set while every request waits (the app-wide limit was hit, or the credential was refused).
 	PausedUntil time.Time
 	// Unsaved says the entry holds an answer that the state store failed to save: the vehicle is held from every

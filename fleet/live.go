@@ -45,13 +45,37 @@ func (a *SmartcarAPI) list(ctx context.Context, filter smartcar.ConnectionFilter
 	if err != nil {
 		return nil, kindOf(err)
 	}
+	return remoteOf(conns), nil
+}
+
+// remoteOf converts listed connections.
+func remoteOf(conns []smartcar.Connection) []schedule.RemoteVehicle {
 	out := make([]schedule.RemoteVehicle, len(conns))
 	for i, c := range conns {
 		out[i] = schedule.RemoteVehicle{ID: c.VehicleID, UserID: c.UserID, Make: c.Make, Model: c.Model, Year: c.Year,
 			Mode: c.Mode, Permissions: c.Permissions}
 	}
-	return out, nil
+	return out
 }
+
+// Pages lists the connections of the configured mode one page (one request) at a time, newest first.
+func (a *SmartcarAPI) Pages() Pager {
+	return smartcarPager{a.client.Pages(smartcar.ConnectionFilter{Mode: a.mode})}
+}
+
+// smartcarPager is a Pager over the client's.
+type smartcarPager struct{ p *smartcar.Pager }
+
+func (p smartcarPager) Next(ctx context.Context) ([]schedule.RemoteVehicle, error) {
+	conns, err := p.p.Next(ctx)
+	if err != nil {
+		return nil, kindOf(err)
+	}
+	return remoteOf(conns), nil
+}
+
+func (p smartcarPager) Done() bool                  { return p.p.Done() }
+func (p smartcarPager) Progress() (got, total int) { return p.p.Progress() }
 
 // ListRequests is how many requests listing n vehicles costs: one per page of connections.
 func (a *SmartcarAPI) ListRequests(n int) int {

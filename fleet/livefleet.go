@@ -25,6 +25,9 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 	if f.api == nil {
 		return nil
 	}
+	if pa, ok := f.api.(pagedAPI); ok {
+		return f.refreshPaged(ctx, &resumable{p: pa.Pages(), at: now}, false)
+	}
 	remote, err := f.api.Vehicles(ctx)
 	if err != nil {
 		return fmt.Errorf("list vehicles: %w", err)
@@ -55,7 +58,10 @@ func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool) 
 	}
 	f.setVehicles(vs)
 	f.mu.Lock()
-	f.remote, f.listedAt, f.stale = byID, at, stale
+	f.remote, f.listing.At, f.listing.Stale = byID, at, stale
+	if !stale {
+		f.listing.Got, f.listing.Total, f.listing.Err = 0, 0, nil
+	}
 	f.mu.Unlock()
 	f.retarget()
 	f.listed()
@@ -140,8 +146,8 @@ func (f *Fleet) listChange() Change {
 	if entries == nil {
 		entries = []Entry{}
 	}
-	at, stale := f.Listed()
-	return Change{Entries: entries, ListedAt: at, Stale: stale}
+	l := f.Listed()
+	return Change{Entries: entries, Listing: l, Err: l.Err}
 }
 
 func (f *Fleet) changeOf(u schedule.Update) Change {

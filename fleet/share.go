@@ -108,6 +108,11 @@ func (f *Fleet) takeIn(st ledger.State) {
 
 // keepListing saves the listing in the ledger, so the next start draws it at once, even with Smartcar down.
 func (f *Fleet) keepListing(remote []schedule.RemoteVehicle, at time.Time) error {
+	return f.keepPage(remote, at, true)
+}
+
+// keepPage saves a page of the refresh that began at at; final ends it, dropping the vehicles it did not list.
+func (f *Fleet) keepPage(remote []schedule.RemoteVehicle, at time.Time, final bool) error {
 	items := make([]ledger.Listed, len(remote))
 	for i, r := range remote {
 		b, err := json.Marshal(r)
@@ -116,15 +121,19 @@ func (f *Fleet) keepListing(remote []schedule.RemoteVehicle, at time.Time) error
 		}
 		items[i] = ledger.Listed{ID: r.ID, Data: b}
 	}
-	return f.store.PutListing(items, at, true)
+	return f.store.PutListing(items, at, final)
 }
 
-// ShowKept shows the listing the ledger kept from the last refresh, marked stale until Refresh lands, and returns
-// how many vehicles it holds and when it was listed (zero and zero time when none was kept).
-func (f *Fleet) ShowKept() (int, time.Time, error) {
+// keptRemote returns the listing the ledger kept, in its order.
+func (f *Fleet) keptRemote() ([]schedule.RemoteVehicle, error) {
+	remote, _, err := f.kept()
+	return remote, err
+}
+
+func (f *Fleet) kept() ([]schedule.RemoteVehicle, time.Time, error) {
 	l, err := f.store.Listing()
-	if err != nil || len(l.Items) == 0 {
-		return 0, time.Time{}, err
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	remote := make([]schedule.RemoteVehicle, 0, len(l.Items))
 	for _, it := range l.Items {
@@ -134,14 +143,24 @@ func (f *Fleet) ShowKept() (int, time.Time, error) {
 		}
 		remote = append(remote, r)
 	}
-	return len(remote), l.At, f.show(remote, l.At, true)
+	return remote, l.At, nil
 }
 
-// Listed returns when the shown listing was fetched and whether it is the ledger's kept copy, not refreshed yet.
-func (f *Fleet) Listed() (time.Time, bool) {
+// ShowKept shows the listing the ledger kept from the last refresh, marked stale until a refresh lands, and returns
+// how many vehicles it holds and when it was listed (zero and zero time when none was kept).
+func (f *Fleet) ShowKept() (int, time.Time, error) {
+	remote, at, err := f.kept()
+	if err != nil || len(remote) == 0 {
+		return 0, time.Time{}, err
+	}
+	return len(remote), at, f.show(remote, at, true)
+}
+
+// Listed returns how far the shown listing is.
+func (f *Fleet) Listed() ListStatus {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.listedAt, f.stale
+	return f.listing
 }
 
 // listed tells every view that the vehicles changed as a whole.

@@ -17,7 +17,7 @@ func (m *Model) applyChange(c fleet.Change) {
 	}
 	if c.Entries != nil { // a new listing: every row
 		m.list.setEntries(c.Entries, m.iv)
-		m.opts.ListedAt, m.opts.Stale = c.ListedAt, c.Stale
+		m.opts.Listing = c.Listing
 		if c.Err != nil {
 			m.status = m.news("listing: "+safe.Clean(c.Err.Error()), true)
 		}

@@ -104,8 +104,12 @@ func (m *Model) sharing() string {
 	case h.Leader != "":
 		parts = append(parts, "scheduling here")
 	}
-	if m.opts.Stale {
-		parts = append(parts, "kept listing of "+m.opts.ListedAt.Local().Format("Jan 2 15:04")+" (stale)")
+	if l := m.opts.Listing; l.Stale {
+		if p := l.Progress(); p != "" {
+			parts = append(parts, p) // a refresh under way: its pages over the kept listing
+		} else {
+			parts = append(parts, "kept listing of "+l.At.Local().Format("Jan 2 15:04")+" (stale)")
+		}
 	}
 	return strings.Join(parts, " · ")
 }

@@ -42,10 +42,9 @@ type Options struct {
 	NoColour  bool                // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
 	SyncTTY   bool                // force synchronized output on (plain sshd, where Bubble Tea skips the query)
 	AltScreen bool
-	// ListedAt is when the shown listing was fetched, and Stale says it is the ledger's kept copy, not refreshed
-	// yet: the header says so until a listing lands.
-	ListedAt time.Time
-	Stale    bool
+	// Listing says how far the shown listing is: the header says when it is the ledger's kept copy, and how far a
+	// refresh got, until one lands.
+	Listing fleet.ListStatus
 	// Health is the fleet's state as a whole at start (who schedules, trouble), until the first change.
 	Health schedule.Health
 	// Notes are what opening the fleet did that the user should hear of (an import): the first status line.

@@ -51,3 +51,14 @@ func (s *Scheduler) Refresh(st ledger.State, now time.Time) {
 		s.wake()
 	}
 }
+
+// Take takes a token of the app-wide bucket at now for a request sent outside the scheduler (a page of the
+// listing); when there is none it returns false and when the next one comes.
+func (s *Scheduler) Take(now time.Time) (bool, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bucket.take(now) {
+		return true, now
+	}
+	return false, s.bucket.nextToken(now)
+}

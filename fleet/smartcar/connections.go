@@ -75,34 +75,76 @@ type relation struct {
 // stopped after totalCount/(first page's length)+1 pages with an error. It spends no vehicle's read budget.
 func (c *Client) Connections(ctx context.Context, f ConnectionFilter) ([]Connection, error) {
 	var all []Connection
-	seen := map[string]bool{}
-	limit := maxConnectionPages
-	for page := 1; ; page++ {
-		if page > limit {
-			return nil, fmt.Errorf("list smartcar connections: %d of meta.totalCount not reached after %d pages",
-				len(all), limit)
-		}
-		p, err := c.connectionsPage(ctx, f, page)
+	for p := c.Pages(f); !p.Done(); {
+		page, err := p.Next(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list smartcar connections, page %d: %w", page, err)
+			return nil, err
 		}
-		for _, w := range p.Data {
-			if w.Relationships.Vehicle.Data.ID == "" {
-				return nil, fmt.Errorf("list smartcar connections, page %d: connection %q has no vehicle id", page, w.ID)
-			}
-			if key := w.ID + "/" + w.Relationships.Vehicle.Data.ID; !seen[key] {
-				seen[key] = true
-				all = append(all, w.connection())
-			}
+		all = append(all, page...)
+	}
+	return all, nil
+}
+
+// Pager pages through GET /connections one request at a time, as Connections does, so that the caller can pace
+// the pages (each costs a request of the app-wide bucket), give each its own timeout and use each as it comes. The
+// API lists the newest connections first. A Pager is not safe for concurrent use.
+type Pager struct {
+	c     *Client
+	f     ConnectionFilter
+	page  int // the last page fetched
+	limit int
+	seen  map[string]bool
+	got   int
+	total int // meta.totalCount; -1 until a page gave it
+	done  bool
+}
+
+// Pages returns a Pager over the connections matching f.
+func (c *Client) Pages(f ConnectionFilter) *Pager {
+	return &Pager{c: c, f: f, limit: maxConnectionPages, seen: map[string]bool{}, total: -1}
+}
+
+// Done reports that the last page was fetched.
+func (p *Pager) Done() bool { return p.done }
+
+// Progress returns how many connections the pages so far held and how many the server says there are (-1 when it
+// did not say).
+func (p *Pager) Progress() (got, total int) { return p.got, p.total }
+
+// Next fetches the next page and returns its connections not seen on an earlier page. A failed page may be asked
+// again: the Pager stays where it was.
+func (p *Pager) Next(ctx context.Context) ([]Connection, error) {
+	page := p.page + 1
+	if page > p.limit {
+		return nil, fmt.Errorf("list smartcar connections: %d of meta.totalCount not reached after %d pages",
+			p.got, p.limit)
+	}
+	w, err := p.c.connectionsPage(ctx, p.f, page)
+	if err != nil {
+		return nil, fmt.Errorf("list smartcar connections, page %d: %w", page, err)
+	}
+	var out []Connection
+	for _, c := range w.Data {
+		if c.Relationships.Vehicle.Data.ID == "" {
+			return nil, fmt.Errorf("list smartcar connections, page %d: connection %q has no vehicle id", page, c.ID)
 		}
-		total := p.Meta.TotalCount
-		switch {
-		case len(p.Data) == 0, total != nil && len(all) >= *total, total == nil && len(p.Data) < ConnectionsPageSize:
-			return all, nil
-		case page == 1 && total != nil:
-			limit = min(*total/len(p.Data)+1, maxConnectionPages)
+		if key := c.ID + "/" + c.Relationships.Vehicle.Data.ID; !p.seen[key] {
+			p.seen[key] = true
+			out = append(out, c.connection())
 		}
 	}
+	p.page, p.got = page, p.got+len(out)
+	total := w.Meta.TotalCount
+	if total != nil {
+		p.total = *total
+	}
+	switch {
+	case len(w.Data) == 0, total != nil && p.got >= *total, total == nil && len(w.Data) < ConnectionsPageSize:
+		p.done = true
+	case page == 1 && total != nil:
+		p.limit = min(*total/len(w.Data)+1, maxConnectionPages)
+	}
+	return out, nil
 }
 
 // connectionsPage fetches page number page of GET /connections.
