@@ -74,7 +74,7 @@ func (p smartcarPager) Next(ctx context.Context) ([]schedule.RemoteVehicle, erro
 	return remoteOf(conns), nil
 }
 
-func (p smartcarPager) Done() bool                  { return p.p.Done() }
+func (p smartcarPager) Done() bool                 { return p.p.Done() }
 func (p smartcarPager) Progress() (got, total int) { return p.p.Progress() }
 
 // ListRequests is how many requests listing n vehicles costs: one per page of connections.
