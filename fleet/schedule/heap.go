@@ -21,7 +21,7 @@ const (
 // entry is the scheduler's view of one target.
 type entry struct {
 	t       *Target       // replaced, never changed, by SetTargets
-	rec     ledger.Record // the latest record the scheduler saw for the vehicle
+	rec     ledger.Record // the latest record the scheduler saw for the vehicle, lean (see lean)
 	due     time.Time     // when waiting: the gate's opening plus jitter
 	at      place
 	index   int       // index in its heap; -1 in none
@@ -31,6 +31,13 @@ type entry struct {
 	pending []outcome // answers the store failed to save, oldest first: the entry is held until they are
 	// heldUntil is the earliest next try after the ledger refused a read the scheduler's copy allowed.
 	heldUntil time.Time
+}
+
+// lean returns r without its kept values: the scheduler decides by times, holds and the learned key, and the ledger
+// keeps the values, so a copy of every vehicle's last reading is not held here (only an answer not saved yet is).
+func lean(r ledger.Record) ledger.Record {
+	r.Reading = nil
+	return r
 }
 
 // lastRead returns the vehicle's last read: the later of the state's and the config's.

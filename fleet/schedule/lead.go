@@ -34,10 +34,14 @@ func (s *Scheduler) Refresh(st ledger.State, now time.Time) {
 		if e == nil {
 			continue
 		}
-		e.rec = e.rec.Merge(rec)
+		full := e.rec.Merge(rec)
+		if full.Reading == nil {
+			full.Reading = rec.Reading // the copy here is lean: the ledger's values are the kept ones
+		}
+		e.rec = lean(full)
 		s.schedule(e, now)
 		if s.nsubs.Load() > 0 {
-			updates = append(updates, Update{ID: id, Record: e.rec, BucketLimited: s.limited,
+			updates = append(updates, Update{ID: id, Record: full, BucketLimited: s.limited,
 				PausedUntil: s.pausedUntil, Unsaved: len(e.pending) > 0})
 		}
 	}

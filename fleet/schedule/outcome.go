@@ -202,14 +202,17 @@ func (s *Scheduler) finish(j *job, at time.Time, r ledger.Reading, err error) er
 			serr)
 		s.lastErr = serr
 		s.keep(j.e, o, at)
-	} else {
-		j.e.rec = st.Vehicles[id]
+	}
+	told := j.e.rec // the held answer, when it could not be saved
+	if serr == nil {
+		told = st.Vehicles[id]
+		j.e.rec = lean(told)
 	}
 	s.react(o)
 	s.release(j.e, at)
 	var u Update
 	if s.nsubs.Load() > 0 {
-		u = Update{ID: id, Record: j.e.rec, Err: errors.Join(err, serr), BucketLimited: s.limited,
+		u = Update{ID: id, Record: told, Err: errors.Join(err, serr), BucketLimited: s.limited,
 			PausedUntil: s.pausedUntil, Unsaved: len(j.e.pending) > 0, Health: s.health()}
 	}
 	news, changed := s.stateNews()

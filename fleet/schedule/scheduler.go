@@ -197,7 +197,7 @@ func (s *Scheduler) SetTargets(ts []Target) {
 		}
 		s.unplace(e) // its keys change: it is placed again at the next Step
 		e.t = &t     // a copy of its own, never changed: jobs hold it while SetTargets replaces e.t
-		e.rec = e.rec.Merge(st.Vehicles[id])
+		e.rec = lean(e.rec.Merge(st.Vehicles[id]))
 		next[id] = e
 		s.fresh = append(s.fresh, e)
 	}

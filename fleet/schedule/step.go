@@ -118,9 +118,10 @@ func (s *Scheduler) begin(jobs []*job, now time.Time) []*job {
 		if err != nil {
 			j.granted, j.refusal = false, fmt.Errorf("record read of %s: %w", j.id(), err)
 		} else {
-			j.e.rec = st.Vehicles[j.id()]
+			full := st.Vehicles[j.id()]
+			j.e.rec = lean(full)
 			if s.nsubs.Load() > 0 {
-				updates = append(updates, Update{ID: j.id(), Record: j.e.rec, BucketLimited: s.limited,
+				updates = append(updates, Update{ID: j.id(), Record: full, BucketLimited: s.limited,
 					Health: s.health()})
 			}
 		}

@@ -159,14 +159,15 @@ func (s *Scheduler) saved(held map[string][]outcome, st ledger.State, now time.T
 		if e == nil {
 			continue
 		}
-		e.rec = st.Vehicles[id]
+		full := st.Vehicles[id]
+		e.rec = lean(full)
 		if e.pending = e.pending[len(os):]; len(e.pending) > 0 {
 			continue // more were held meanwhile: saved by the next flush
 		}
 		e.pending = nil
 		delete(s.unsaved, id)
 		s.schedule(e, now)
-		updates = append(updates, Update{ID: id, Record: e.rec, BucketLimited: s.limited, PausedUntil: s.pausedUntil})
+		updates = append(updates, Update{ID: id, Record: full, BucketLimited: s.limited, PausedUntil: s.pausedUntil})
 	}
 	if len(s.unsaved) == 0 {
 		s.saveAt, s.lastErr = time.Time{}, nil
