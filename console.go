@@ -86,9 +86,7 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 func startShared(ctx context.Context, a *app, readOnly bool, log *slog.Logger) <-chan fleet.Change {
 	go a.fleet.Follow(ctx)
 	if a.sched == nil || readOnly {
-		if a.sched != nil {
-			a.sched.SetLeader(false, "")
-		}
+		a.fleet.Watch(ctx, time.Now)
 		return a.fleet.Changes(ctx)
 	}
 	a.leave = a.fleet.Lead(ctx, holderName(), time.Now)

@@ -60,6 +60,34 @@ func (f *Fleet) lease(holder string, ttl time.Duration, now time.Time) {
 	f.sched.SetLeader(l.Mine, l.Holder)
 }
 
+// Watch tells the scheduler, at once and then every LeaseRenew until ctx ends, who holds the ledger's lease,
+// without ever asking for it: for a read-only console, which schedules nothing but says who does.
+func (f *Fleet) Watch(ctx context.Context, clock func() time.Time) {
+	if f.sched == nil {
+		return
+	}
+	look := func() {
+		l, err := f.store.Lease("", 0, clock()) // releases nothing: "" holds no lease
+		if err != nil {
+			l = ledger.Lease{}
+		}
+		f.sched.SetLeader(false, l.Holder)
+	}
+	look()
+	go func() {
+		t := time.NewTicker(LeaseRenew)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				look()
+			}
+		}
+	}()
+}
+
 // Follow takes in, every FollowEvery until ctx ends, the records that any process changed in the ledger: the
 // scheduler places those vehicles again and tells the views (the config source tells them itself). A ledger that
 // cannot be read is tried again at the next turn.

@@ -30,7 +30,7 @@ type Ledger interface {
 	// while LISTEN says nothing changed).
 	Since(cursor uint64) (State, uint64, error)
 	// Lease asks for the scheduler's lease for holder at now for ttl: granted when free, expired or already
-	// holder's. A ttl of zero or less releases it when holder has it. It returns who holds it after the call.
+	// holder's. A ttl of zero or less releases it when holder has it; holder "" only asks. It returns who holds it.
 	Lease(holder string, ttl time.Duration, now time.Time) (Lease, error)
 	// PutListing keeps a page of the vehicle listing seen at at (the refresh's start); final ends that refresh,
 	// dropping every vehicle it did not see.

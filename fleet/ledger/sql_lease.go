@@ -36,7 +36,7 @@ func (l *sqlLedger) lease(ctx context.Context, tx *sql.Tx, holder string, ttl ti
 		_, err = tx.ExecContext(ctx, l.d.rebind("UPDATE fk_lease SET holder = ?, until_ns = ? "+
 			"WHERE name = ? AND (holder = ? OR holder = '' OR until_ns <= ?)"),
 			holder, now.Add(ttl).UnixNano(), leaseName, holder, now.UnixNano())
-	} else {
+	} else if holder != "" { // "" asks who holds it and releases nothing
 		_, err = tx.ExecContext(ctx, l.d.rebind("UPDATE fk_lease SET holder = '', until_ns = 0 "+
 			"WHERE name = ? AND holder = ?"), leaseName, holder)
 	}
