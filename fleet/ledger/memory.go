@@ -64,13 +64,13 @@ func (m *MemoryStore) Update(ids []string, now time.Time, fn func(State, time.Ti
 	if err := onlyIDs(next, ids); err != nil {
 		return State{}, err
 	}
+	if _, ok := next.Vehicles[""]; ok { // before any write: a failed Update changes nothing
+		return State{}, errors.New("update: empty vehicle id")
+	}
 	if m.state.Vehicles == nil {
 		m.state.Vehicles = map[string]Record{}
 	}
 	for id, r := range next.Vehicles {
-		if id == "" {
-			return State{}, errors.New("update: empty vehicle id")
-		}
 		if cur, ok := m.state.Vehicles[id]; ok {
 			r = cur.Merge(r)
 		}
@@ -115,6 +115,9 @@ func (m *MemoryStore) Lease(holder string, ttl time.Duration, now time.Time) (Le
 		m.lease = Lease{Holder: holder, Until: now.Add(ttl)}
 	}
 	l := m.lease
+	if !now.Before(l.Until) {
+		l = Lease{} // expired: nobody schedules
+	}
 	l.Mine = l.Holder == holder && l.Holder != ""
 	return l, nil
 }
@@ -127,17 +130,18 @@ func (m *MemoryStore) PutListing(items []Listed, at time.Time, final bool) error
 		m.listing.At, m.listing.Complete = at, false
 	}
 	for _, it := range items {
-		i := slices.IndexFunc(m.listing.Items, func(l Listed) bool { return l.ID == it.ID })
+		// As the databases order it: the refresh that saw a vehicle last, newest first, then the order it saw them in.
+		m.listing.Items = slices.DeleteFunc(m.listing.Items, func(l Listed) bool { return l.ID == it.ID })
+		i := slices.IndexFunc(m.listing.Items, func(l Listed) bool { return m.seen[l.ID].Before(at) })
 		if i < 0 {
-			m.listing.Items = append(m.listing.Items, it)
-		} else {
-			m.listing.Items[i] = it
+			i = len(m.listing.Items)
 		}
+		m.listing.Items = slices.Insert(m.listing.Items, i, it)
 		m.seen[it.ID] = at
 	}
 	if final {
 		m.listing.Items = slices.DeleteFunc(m.listing.Items, func(l Listed) bool { return m.seen[l.ID].Before(at) })
-		m.listing.Complete = true
+		m.listing.Complete = m.listing.Complete || at.Equal(m.listing.At) // a late older refresh ends nothing
 	}
 	return nil
 }
