@@ -127,11 +127,15 @@ func openLedger(cfg config.Config, configPath string, now time.Time) (ledger.Led
 		return nil, nil, err
 	}
 	n, backup, err := ledger.Import(store, statePath, now)
+	var notes []string
+	var kept *ledger.NotRenamedError
+	if errors.As(err, &kept) {
+		notes, err = append(notes, kept.Error()), nil
+	}
 	if err != nil {
 		store.Close()
 		return nil, nil, err
 	}
-	var notes []string
 	if backup != "" {
 		notes = append(notes, fmt.Sprintf("imported %d vehicle records from %s into the ledger; the file is kept as %s",
 			n, statePath, backup))

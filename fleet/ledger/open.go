@@ -74,12 +74,30 @@ func Import(l Ledger, path string, now time.Time) (int, string, error) {
 		return 0, "", fmt.Errorf("import %s: %w", path, err)
 	}
 	backup := path + ".imported-" + now.UTC().Format("20060102T150405Z")
-	if err := os.Rename(path, backup); err != nil {
-		return 0, "", fmt.Errorf("import %s: imported, but could not rename it (it will be merged again, which "+
-			"changes nothing): %w", path, err)
+	err = os.Rename(path, backup)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return len(st.Vehicles), "", nil // another process started at the same time, imported it and renamed it
+	case err != nil:
+		return len(st.Vehicles), "", &NotRenamedError{Path: path, Err: err}
 	}
 	return len(st.Vehicles), backup, nil
 }
+
+// NotRenamedError says a state file was imported but could not be renamed (a read-only directory): the next start
+// merges it again, which changes nothing. It is news for the user, not a reason to stop.
+type NotRenamedError struct {
+	Path string
+	Err  error
+}
+
+func (e *NotRenamedError) Error() string {
+	return fmt.Sprintf("imported %s into the ledger, but could not rename it (%v): each start merges it again, "+
+		"which changes nothing; move it aside when you can", e.Path, e.Err)
+}
+
+// Unwrap returns the rename's error.
+func (e *NotRenamedError) Unwrap() error { return e.Err }
 
 // Put merges every record of st into l, in transactions of importChunk records.
 func Put(l Ledger, st State, now time.Time) error {
