@@ -470,6 +470,7 @@ func testLease(t *testing.T, db *testDB) {
 		until  time.Duration // when the lease then expires, after stateBase
 	}{
 		{"first holder gets it", "a", ttl, 0, "a", 60 * time.Second},
+		{"asking as nobody changes nothing", "", 0, 10 * time.Second, "a", 60 * time.Second},
 		{"second is refused while it lives", "b", ttl, 30 * time.Second, "a", 60 * time.Second},
 		{"holder renews", "a", ttl, 30 * time.Second, "a", 90 * time.Second},
 		{"refused 1 ns before expiry", "b", ttl, 90*time.Second - 1, "a", 90 * time.Second},
@@ -478,10 +479,11 @@ func testLease(t *testing.T, db *testDB) {
 		{"release by the holder frees it", "b", 0, 100 * time.Second, "", 0},
 		{"free lease is granted", "a", ttl, 100 * time.Second, "a", 160 * time.Second},
 		{"expired lease is nobody's", "c", 0, 200 * time.Second, "", 0},
+		{"asking as nobody when nobody holds it", "", 0, 200 * time.Second, "", 0},
 	}
-	handles := map[string]Ledger{"a": db.Ledger, "b": db.other(t), "c": db.other(t)}
+	handles := map[string]Ledger{"a": db.Ledger, "b": db.other(t), "c": db.other(t), "": db.other(t)}
 	for _, s := range steps {
-		want := Lease{Holder: s.want, Mine: s.want == s.holder}
+		want := Lease{Holder: s.want, Mine: s.want != "" && s.want == s.holder}
 		if s.want != "" {
 			want.Until = stateBase.Add(s.until)
 		}
