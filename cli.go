@@ -119,6 +119,7 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer a.Close()
 	v, ok := findVehicle(a, fs.Arg(0), stderr)
 	if !ok {
 		return exitUsage

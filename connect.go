@@ -69,6 +69,7 @@ func runConnect(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer a.Close()
 	return onboard(a, r, op, stderr)
 }
 

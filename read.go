@@ -37,6 +37,7 @@ func runRead(g globals, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer a.Close()
 	v, ok := findVehicle(a, fs.Arg(0), stderr)
 	if !ok {
 		return exitUsage
