@@ -100,6 +100,9 @@ func (f *Fleet) refreshPaged(ctx context.Context, r *resumable, wait bool) error
 			shown = time.Now()
 		}
 	}
+	f.mu.Lock()
+	f.resume = nil // an older refresh that stopped is behind this one: resuming it would show its rows again
+	f.mu.Unlock()
 	return f.show(r.got, r.at, false)
 }
 
