@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
+	"fleetkey/ui/safe"
 )
 
 // globals are the flags every command takes.
@@ -41,10 +43,19 @@ type app struct {
 	label string              // "demo" or the config path
 	demo  bool
 	store ledger.Ledger // nil for the demo's memory
-	// refresh says the kept listing is on show and the vehicles have not been listed yet (see refreshLater).
+	// refresh says the kept listing is on show and the vehicles have not been listed yet (see startRefresh);
+	// keptAt is when that listing was fetched (zero when the ledger kept none).
 	refresh bool
+	keptAt  time.Time
 	notes   []string // what opening it did that the user should hear of (an import)
 	leave   func()   // waits for the lease's release once the context of Lead ended; nil when not leading
+}
+
+// tell writes the notes of opening the fleet (an import, a listing that failed) to w, for a command's user.
+func (a *app) tell(w io.Writer) {
+	for _, n := range a.notes {
+		fmt.Fprintln(w, "fleetkey:", safe.CleanText(n))
+	}
 }
 
 // Close releases the lease (its context must have ended) and the ledger.

@@ -46,9 +46,7 @@ func runList(g globals, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	defer a.Close()
-	for _, n := range a.notes {
-		fmt.Fprintln(stderr, "fleetkey:", safe.CleanText(n))
-	}
+	a.tell(stderr)
 	entries, err := a.fleet.Entries()
 	if err != nil {
 		return fail(stderr, err)
@@ -120,6 +118,7 @@ func runQR(g globals, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	defer a.Close()
+	a.tell(stderr)
 	v, ok := findVehicle(a, fs.Arg(0), stderr)
 	if !ok {
 		return exitUsage

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"fleetkey/fleet"
@@ -38,10 +39,11 @@ func liveApp(cfg config.Config, store ledger.Ledger, path string, list, backgrou
 		BucketSize: sc.BucketSize, RefillPerMinute: sc.RefillPerMinute}, store, api)
 	f := fleet.NewLive(cfg, store, api, sched)
 	a := &app{cfg: cfg, fleet: f, sched: sched, label: path + " · smartcar " + sc.Mode}
-	kept, _, err := f.ShowKept()
+	kept, keptAt, err := f.ShowKept()
 	if err != nil {
 		return nil, err
 	}
+	a.keptAt = keptAt
 	if !list {
 		return a, nil
 	}
@@ -59,11 +61,14 @@ func (a *app) refreshNow() error {
 	defer cancel()
 	err := a.fleet.Refresh(ctx, time.Now())
 	if l := a.fleet.Listed(); err != nil && l.Stale {
-		note := fmt.Sprintf("%v; showing what it got", err)
-		if !l.At.IsZero() {
-			note += ", and the listing kept at " + l.At.UTC().Format(time.RFC3339)
+		var shown []string
+		if l.Got > 0 {
+			shown = append(shown, fmt.Sprintf("the %d it listed", l.Got))
 		}
-		a.notes = append(a.notes, note)
+		if !a.keptAt.IsZero() {
+			shown = append(shown, "the listing kept at "+a.keptAt.UTC().Format(time.RFC3339))
+		}
+		a.notes = append(a.notes, fmt.Sprintf("%v; showing %s", err, strings.Join(shown, ", then ")))
 		a.refresh = true // a console or serve goes on in the background, where it stopped
 		return nil
 	}

@@ -38,6 +38,7 @@ func runRead(g globals, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	defer a.Close()
+	a.tell(stderr)
 	v, ok := findVehicle(a, fs.Arg(0), stderr)
 	if !ok {
 		return exitUsage

@@ -26,7 +26,7 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	if pa, ok := f.api.(pagedAPI); ok {
-		return f.refreshPaged(ctx, &resumable{p: pa.Pages(), at: now}, false)
+		return f.refreshPaged(ctx, newResumable(pa.Pages(), now), false)
 	}
 	remote, err := f.api.Vehicles(ctx)
 	if err != nil {
@@ -40,12 +40,13 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 	if err := f.keepListing(remote, now); err != nil {
 		return err
 	}
-	return f.show(remote, now, false)
+	return f.show(remote, now, false, nil)
 }
 
 // show makes the listed vehicles the fleet's, overlaid with the config's entries and the records' VINs, hands them
-// to the scheduler and tells the views. stale says the listing is the ledger's kept one.
-func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool) error {
+// to the scheduler and tells the views. stale says the listing is (partly) the ledger's kept one; why, when not
+// nil, is what stopped the refresh or left it unsure.
+func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool, why error) error {
 	st, err := f.store.Load()
 	if err != nil {
 		return err
@@ -58,9 +59,9 @@ func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool) 
 	}
 	f.setVehicles(vs)
 	f.mu.Lock()
-	f.remote, f.listing.At, f.listing.Stale = byID, at, stale
+	f.remote, f.listing.At, f.listing.Stale, f.listing.Err = byID, at, stale, why
 	if !stale {
-		f.listing.Got, f.listing.Total, f.listing.Err = 0, 0, nil
+		f.listing.Got, f.listing.Total = 0, 0
 	}
 	f.mu.Unlock()
 	f.retarget()

@@ -59,16 +59,28 @@ func (f *Fleet) RefreshPaced(ctx context.Context, now time.Time) error {
 	f.resume = nil
 	f.mu.Unlock()
 	if r == nil {
-		r = &resumable{p: pa.Pages(), at: now}
+		r = newResumable(pa.Pages(), now)
 	}
 	return f.refreshPaged(ctx, r, true)
 }
 
 // resumable is a paged refresh under way: its pager, its start and what it got so far.
 type resumable struct {
-	p   Pager
-	at  time.Time
-	got []schedule.RemoteVehicle
+	p     Pager
+	at    time.Time
+	got   []schedule.RemoteVehicle
+	first int // the total the first page gave (-1 when it gave none); -2 before it came
+}
+
+// newResumable starts a paged refresh at at.
+func newResumable(p Pager, at time.Time) *resumable { return &resumable{p: p, at: at, first: -2} }
+
+// sure says a finished refresh saw the whole fleet: its total did not change while it paged (pages are by number, so
+// a vehicle removed meanwhile shifts another onto a page already read) and it got that many. Otherwise the kept
+// vehicles it did not see stay, until a refresh is sure.
+func (r *resumable) sure() bool {
+	got, total := r.p.Progress()
+	return total == r.first && (total < 0 || got >= total)
 }
 
 // refreshPaged lists the vehicles page by page from r: each page counts against the scheduler's copy of the
@@ -92,18 +104,28 @@ func (f *Fleet) refreshPaged(ctx context.Context, r *resumable, wait bool) error
 			return f.stopped(r, kept, err)
 		}
 		r.got = append(r.got, page...)
-		if err := f.keepPage(page, r.at, r.p.Done()); err != nil {
+		if r.first == -2 {
+			_, r.first = r.p.Progress()
+		}
+		if err := f.keepPage(page, r.at, r.p.Done() && r.sure()); err != nil {
 			return f.stopped(r, kept, err)
 		}
 		if !r.p.Done() && time.Since(shown) >= showEvery {
-			f.showPartial(r, kept, nil)
+			f.showPartial(r, kept, nil, true)
 			shown = time.Now()
 		}
 	}
 	f.mu.Lock()
 	f.resume = nil // an older refresh that stopped is behind this one: resuming it would show its rows again
 	f.mu.Unlock()
-	return f.show(r.got, r.at, false)
+	if !r.sure() {
+		got, total := r.p.Progress()
+		f.showPartial(r, kept, fmt.Errorf("the fleet changed while it was listed (%d listed, %s at the start, %s at "+
+			"the end): vehicles it did not see are kept until a refresh sees the whole fleet", got,
+			totalText(r.first), totalText(total)), false)
+		return nil
+	}
+	return f.show(r.got, r.at, false, nil)
 }
 
 // token counts one page against the scheduler's copy of the app-wide bucket. With wait it takes a token, waiting
@@ -134,7 +156,7 @@ func (f *Fleet) token(ctx context.Context, now time.Time, wait bool) error {
 func (f *Fleet) stopped(r *resumable, kept []schedule.RemoteVehicle, why error) error {
 	n, total := r.p.Progress()
 	err := fmt.Errorf("list vehicles: stopped after %d of %s: %w", n, totalText(total), why)
-	f.showPartial(r, kept, err)
+	f.showPartial(r, kept, err, true)
 	f.mu.Lock()
 	f.resume = r
 	f.mu.Unlock()
@@ -149,7 +171,7 @@ func totalText(total int) string {
 }
 
 // showPartial draws the pages listed so far, then the kept vehicles they have not reached, marked stale.
-func (f *Fleet) showPartial(r *resumable, kept []schedule.RemoteVehicle, err error) {
+func (f *Fleet) showPartial(r *resumable, kept []schedule.RemoteVehicle, err error, stale bool) {
 	seen := make(map[string]bool, len(r.got))
 	all := make([]schedule.RemoteVehicle, 0, max(len(kept), len(r.got)))
 	for _, v := range r.got {
@@ -163,11 +185,11 @@ func (f *Fleet) showPartial(r *resumable, kept []schedule.RemoteVehicle, err err
 	}
 	n, total := r.p.Progress()
 	f.mu.Lock()
-	f.listing.Got, f.listing.Total, f.listing.Err = n, total, err
+	f.listing.Got, f.listing.Total = n, total
 	at := r.at
 	if len(r.got) == 0 {
 		at = f.listing.At // only the kept listing is on show: its own time
 	}
 	f.mu.Unlock()
-	_ = f.show(all, at, true) // a ledger that cannot be read now shows at the next page
+	_ = f.show(all, at, stale, err) // a ledger that cannot be read now shows at the next page
 }

@@ -181,7 +181,7 @@ func (f *Fleet) ShowKept() (int, time.Time, error) {
 	if err != nil || len(remote) == 0 {
 		return 0, time.Time{}, err
 	}
-	return len(remote), at, f.show(remote, at, true)
+	return len(remote), at, f.show(remote, at, true, nil)
 }
 
 // Listed returns how far the shown listing is.
