@@ -39,6 +39,36 @@ var conformanceCases = []struct {
 	{name: "listing", run: testListing},
 	{name: "newer schema refused (shared engines only)", shared: true, run: testNewerSchema},
 	{name: "update rejects", run: testUpdateRejects},
+	{name: "concurrent first opens migrate once (shared engines only)", shared: true, run: testConcurrentOpen},
+}
+
+// testConcurrentOpen opens a new, empty database from 4 handles at once, as processes starting together do, several
+// times: every open must succeed (the migration runs once, under its lock).
+func testConcurrentOpen(t *testing.T, db *testDB) {
+	for round := range 6 {
+		loc := filepath.Join(t.TempDir(), fmt.Sprintf("round-%d.db", round))
+		if db.pg != nil {
+			loc = db.pg.URL(t)
+		}
+		start := make(chan struct{})
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				<-start
+				l, err := openEngine(db.engine, loc)
+				if err == nil {
+					err = l.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: a concurrent first open = %v, want nil", round, err)
+			}
+		}
+	}
 }
 
 // TestConformance runs conformanceCases on every engine, each case on a fresh, empty database: subtests are named

@@ -31,9 +31,6 @@ var SchemaVersion = len(migrations)
 func (l *sqlLedger) migrate() error {
 	ctx, cancel := l.ctx()
 	defer cancel()
-	if _, err := l.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS fk_schema (version INTEGER NOT NULL)"); err != nil {
-		return l.wrap("migrate", err)
-	}
 	for {
 		done, err := l.step(ctx)
 		if err != nil {
@@ -56,6 +53,10 @@ func (l *sqlLedger) step(ctx context.Context) (done bool, err error) {
 		if _, err := tx.ExecContext(ctx, l.d.lockMigrations); err != nil {
 			return false, err
 		}
+	}
+	// Under the lock: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS fk_schema (version INTEGER NOT NULL)"); err != nil {
+		return false, err
 	}
 	v, err := schemaVersion(ctx, tx)
 	if err != nil {

@@ -13,6 +13,9 @@ import (
 // pgChannel is the LISTEN/NOTIFY channel on which every write says that records changed.
 const pgChannel = "fleetkey_ledger"
 
+// idleInTx bounds how long the server keeps a transaction open with no statement coming.
+const idleInTx = 10 * time.Second
+
 // pgRetry is how long the listener waits before it connects again after losing its connection.
 const pgRetry = 2 * time.Second
 
@@ -32,6 +35,12 @@ func OpenPostgres(url string, o PostgresOptions) (Ledger, error) {
 		return nil, fmt.Errorf("open ledger postgres: %w", err) // pgx's message never repeats the password
 	}
 	loc := fmt.Sprintf("postgres %s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	// A process frozen or cut off inside a transaction holds the change counter's lock, so every other writer waits:
+	// the server ends such a transaction well before a lease expires, and its writes are rolled back.
+	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = fmt.Sprint(idleInTx.Milliseconds())
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
