@@ -52,12 +52,13 @@ func (f *Fleet) Lead(ctx context.Context, holder string, clock func() time.Time)
 }
 
 func (f *Fleet) lease(holder string, ttl time.Duration, now time.Time) {
+	asked := time.Now() // the ledger dates the lease after this, so it is surely held until asked + ttl
 	l, err := f.store.Lease(holder, ttl, now)
 	if err != nil || ttl <= 0 {
-		f.sched.SetLeader(false, "")
+		f.sched.SetLeader(false, "", time.Time{})
 		return
 	}
-	f.sched.SetLeader(l.Mine, l.Holder)
+	f.sched.SetLeader(l.Mine, l.Holder, asked.Add(ttl))
 }
 
 // Watch tells the scheduler, at once and then every LeaseRenew until ctx ends, who holds the ledger's lease,
@@ -71,7 +72,7 @@ func (f *Fleet) Watch(ctx context.Context, clock func() time.Time) {
 		if err != nil {
 			l = ledger.Lease{}
 		}
-		f.sched.SetLeader(false, l.Holder)
+		f.sched.SetLeader(false, l.Holder, time.Time{})
 	}
 	look()
 	go func() {

@@ -8,11 +8,12 @@ import (
 
 // SetLeader says who holds the ledger's scheduler lease: this process (leading), or holder, another one, whose
 // scheduler reads automatically while this one reads only on demand (ReadNow), through the same gate. holder is ""
-// when nobody is known to hold it. Subscribers hear of a change.
-func (s *Scheduler) SetLeader(leading bool, holder string) {
+// when nobody is known to hold it. Subscribers hear of a change. A leader reads automatically only until valid, a
+// real (monotonic) time; zero means no limit.
+func (s *Scheduler) SetLeader(leading bool, holder string, valid time.Time) {
 	s.mu.Lock()
 	changed := s.following == leading || s.leader != holder
-	s.following, s.leader = !leading, holder
+	s.following, s.leader, s.leaseValid = !leading, holder, valid
 	if changed {
 		s.seq++
 	}
@@ -21,6 +22,13 @@ func (s *Scheduler) SetLeader(leading bool, holder string) {
 		s.publishState()
 		s.wake()
 	}
+}
+
+// leading reports whether this process may read automatically: it holds the lease, and by the real clock the lease
+// is still valid (a process frozen past it, or whose renewal hangs, must not go on as if it led). The caller holds
+// s.mu.
+func (s *Scheduler) leading() bool {
+	return !s.following && (s.leaseValid.IsZero() || time.Now().Before(s.leaseValid))
 }
 
 // Refresh takes in records that another process wrote to the shared ledger (see ledger.Ledger.Since): each

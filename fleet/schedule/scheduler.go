@@ -154,6 +154,7 @@ type Scheduler struct {
 	toldSeq     uint64            // seq and limited as last published
 	following   bool              // another process holds the ledger's lease: no automatic reads here
 	leader      string            // who holds it ("" when nobody does)
+	leaseValid  time.Time         // the real time until which this process's lease is surely held; zero: no limit
 	toldLimited bool
 }
 

@@ -59,7 +59,7 @@ func (s *Scheduler) Step(ctx context.Context, now time.Time) time.Time {
 		}
 	}
 	s.mu.Lock()
-	s.limited = !s.paused(now) && !s.following && s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency
+	s.limited = !s.paused(now) && s.leading() && s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency
 	next := s.next(now)
 	news, changed := s.stateNews()
 	s.mu.Unlock()
@@ -78,7 +78,7 @@ func (s *Scheduler) takeBatch(now time.Time, first bool) []*job {
 		s.steps++
 	}
 	s.promote(now)
-	if s.paused(now) || s.following {
+	if s.paused(now) || !s.leading() {
 		return nil
 	}
 	var jobs []*job
@@ -233,8 +233,8 @@ func (s *Scheduler) next(now time.Time) time.Time {
 		soonest(s.pausedUntil)
 		return next
 	}
-	if s.following {
-		return next // the leader reads automatically; here only ReadNow does
+	if !s.leading() {
+		return next // the leader reads automatically; here only ReadNow does, until a renewal (SetLeader wakes Run)
 	}
 	if s.ready.Len() > 0 && s.inflight < s.cfg.Concurrency {
 		soonest(s.bucket.nextToken(now))
