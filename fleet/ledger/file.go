@@ -28,7 +28,9 @@ func (e *CorruptStateError) Error() string {
 // Unwrap returns the decoding error.
 func (e *CorruptStateError) Unwrap() error { return e.Err }
 
-// StateFile is the on-disk state, shared safely by several consoles (processes or goroutines) on one machine.
+// StateFile is the JSON state file of fleetkey before the Ledger: Import reads it once into a ledger. Its writer
+// stays as the baseline the benchmarks measure the ledger's engines against (a whole-file rewrite per update), and
+// for tools that still write the format; fleetkey itself no longer writes it.
 //
 // Every operation takes a lock on the separate file <path>.lock (the data file itself is replaced on each write,
 // so a lock on it would guard a stale inode): Load a shared lock, Update an exclusive one. The locks block until

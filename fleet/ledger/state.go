@@ -1,8 +1,9 @@
 // Package ledger keeps the read history of the fleet: one Record per vehicle (its last read and any read reserved and
-// not ended, holds, backoff, what reads learned, the last good value of each signal), the stores that persist it (a
-// JSON state file under an owner lock, or memory), and the gate: Record.NextRead decides when a vehicle may next be
-// read, from the rules of package policy and the record's own holds. It does not send reads or decide which vehicle
-// is read next: package schedule does.
+// not ended, holds, backoff, what reads learned, the last good value of each signal), the Ledger that persists it
+// for every process that shares it (SQLite, PostgreSQL, or memory for the demo) with the scheduler's lease and the
+// kept listing, the JSON format of the old state file (imported once, and written by export), and the gate:
+// Record.NextRead decides when a vehicle may next be read, from the rules of package policy and the record's own
+// holds. It does not send reads or decide which vehicle is read next: package schedule does.
 package ledger
 
 import (
