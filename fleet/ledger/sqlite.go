@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no cgo, so `go install` works everywhere
@@ -25,7 +26,8 @@ func OpenSQLite(path string) (Ledger, error) {
 		return nil, fmt.Errorf("open ledger sqlite %s: %w", path, err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", fmt.Sprintf("busy_timeout(%d)", sqliteBusy),
+	// busy_timeout first: the pragmas after it (switching a new file to WAL takes a lock) wait for other processes.
+	for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", sqliteBusy), "journal_mode(WAL)", "synchronous(FULL)",
 		"foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
@@ -63,10 +65,10 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-// sqliteAdvice adds what to do to an error opening the file: it is not fleetkey's, or damaged.
+// sqliteAdvice adds what to do to an error opening a file that is not a database, or a damaged one.
 func sqliteAdvice(path string, err error) error {
-	if errors.Is(err, ErrNewerSchema) {
-		return err
+	if msg := err.Error(); !strings.Contains(msg, "not a database") && !strings.Contains(msg, "malformed") {
+		return err // a newer schema, a lock held too long, a full disk: the error says it
 	}
 	return fmt.Errorf("%w: it holds the read history that protects each vehicle's read budget, so fleetkey will "+
 		"not reset it. Fix or restore %s, or move it aside to start empty (every vehicle then counts as never read)",
