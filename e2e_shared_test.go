@@ -49,3 +49,36 @@ func TestE2ESharedLedger(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ELeaseHeader runs two live consoles in tmux on one ledger: the first schedules and says so, the second says
+// which process does; when the first quits, it gives the lease up and the second takes over, and says so. A third,
+// started with Smartcar down, draws the kept listing at once and says it is stale.
+func TestE2ELeaseHeader(t *testing.T) {
+	requireTmux(t)
+	bin := buildFleetkey(t)
+	srv, f := startTruthFleet(t)
+	header := func(s string) string { h, _, _ := strings.Cut(s, "\n"); return h }
+	first := startConsole(t, bin, f, 200, 20, []string{secretEnv}, "--config", f.config)
+	first.waitScreen("the lease taken", func(s string) bool { return strings.Contains(header(s), "scheduling here") })
+	second := f
+	second.dir = t.TempDir()
+	other := startConsole(t, bin, second, 200, 20, []string{secretEnv}, "--config", f.config)
+	other.waitScreen("the other process named as the scheduler", func(s string) bool {
+		return strings.Contains(header(s), "scheduled by ") && strings.Contains(header(s), " pid ")
+	})
+	first.keys("q")
+	if status := first.waitExit(); status != 0 {
+		t.Errorf("first console exit status = %d, want 0", status)
+	}
+	other.waitScreen("the lease taken over", func(s string) bool { return strings.Contains(header(s), "scheduling here") })
+	other.keys("q")
+	other.waitExit()
+
+	srv.Close() // Smartcar down: the third console starts on the kept listing
+	third := f
+	third.dir = t.TempDir()
+	down := startConsole(t, bin, third, 200, 20, []string{secretEnv}, "--config", f.config)
+	down.waitScreen("the kept listing, stale", func(s string) bool {
+		return strings.Contains(header(s), "(stale)") && strings.Contains(s, keylessName) && strings.Contains(s, pairedName)
+	})
+}

@@ -37,7 +37,7 @@ type ListStatus struct {
 // Progress returns how far the refresh got: "listing 3 400 of 100 000", or "" when it is not under way.
 func (l ListStatus) Progress() string {
 	switch {
-	case !l.Stale || l.Got == 0 && l.Err == nil:
+	case !l.Stale || l.Got == 0: // nothing listed yet: the kept listing is what shows
 		return ""
 	case l.Total >= 0:
 		return fmt.Sprintf("listing %d of %d", l.Got, l.Total)

@@ -78,11 +78,11 @@ func (m *Model) titleLine() string {
 	if m.opts.ReadOnly {
 		left += "  " + m.styles.dim.Render("read-only")
 	}
+	if s := m.sharing(); s != "" { // before the label: a long path is what gives way
+		left += "  " + m.styles.dim.Render(s)
+	}
 	if m.opts.Label != "" {
 		left += "  " + m.styles.warn.Render(safe.Clean(m.opts.Label))
-	}
-	if s := m.sharing(); s != "" {
-		left += "  " + m.styles.dim.Render(s)
 	}
 
 	parts := []string{fmt.Sprintf("%d vehicles", len(m.list.rows)),
