@@ -13,10 +13,11 @@ import (
 func (l *sqlLedger) Lease(holder string, ttl time.Duration, now time.Time) (Lease, error) {
 	ctx, cancel := l.ctx()
 	defer cancel()
-	tx, err := l.db.BeginTx(ctx, nil)
+	tx, done, err := l.begin(ctx)
 	if err != nil {
 		return Lease{}, l.wrap("lease", err)
 	}
+	defer done()
 	defer tx.Rollback()
 	out, err := l.lease(ctx, tx, holder, ttl, now)
 	if err == nil {
@@ -64,10 +65,11 @@ func (l *sqlLedger) lease(ctx context.Context, tx *sql.Tx, holder string, ttl ti
 func (l *sqlLedger) PutListing(items []Listed, at time.Time, final bool) error {
 	ctx, cancel := l.ctx()
 	defer cancel()
-	tx, err := l.db.BeginTx(ctx, nil)
+	tx, done, err := l.begin(ctx)
 	if err != nil {
 		return l.wrap("save listing", err)
 	}
+	defer done()
 	defer tx.Rollback()
 	err = l.putListing(ctx, tx, items, at.UnixNano(), final)
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver: no cgo, so `go install` works everywhere
 )
@@ -36,8 +37,9 @@ func OpenSQLite(path string) (Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger sqlite %s: %w", path, err)
 	}
-	l := &sqlLedger{db: db, loc: "sqlite " + path, d: dialect{name: "sqlite", rebind: func(s string) string { return s }}}
-	if err := l.migrate(); err != nil {
+	l := &sqlLedger{db: db, loc: "sqlite " + path, d: dialect{name: "sqlite", rebind: func(s string) string { return s },
+		serialWrites: true}}
+	if err := migrateSQLite(l); err != nil {
 		db.Close()
 		return nil, sqliteAdvice(path, err)
 	}
@@ -48,6 +50,25 @@ func OpenSQLite(path string) (Ledger, error) {
 	}
 	l.d.changed, l.d.closer = w.changed, w.close
 	return l, nil
+}
+
+// migrateSQLite migrates l, trying again while another process holds the file's lock as it opens a new ledger too:
+// switching a new file to WAL can answer SQLITE_BUSY at once, without waiting out busy_timeout (seen 1 open in 4
+// when 4 open a new file together). It gives up after busy_timeout.
+func migrateSQLite(l *sqlLedger) error {
+	deadline := time.Now().Add(sqliteBusy * time.Millisecond)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := l.migrate()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// isBusy says err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
 }
 
 // createPrivate creates the file at path, empty and 0600, and its directory 0700, unless the file exists.
