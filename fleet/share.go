@@ -36,19 +36,24 @@ func (f *Fleet) Lead(ctx context.Context, holder string, clock func() time.Time)
 	f.lease(holder, LeaseTTL, clock())
 	go func() {
 		defer close(done)
-		t := time.NewTicker(LeaseRenew)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				f.lease(holder, 0, clock())
-				return
-			case <-t.C:
-				f.lease(holder, LeaseTTL, clock())
-			}
-		}
+		every(ctx, LeaseRenew, func() { f.lease(holder, LeaseTTL, clock()) })
+		f.lease(holder, 0, clock())
 	}()
 	return func() { <-done }
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }
 
 func (f *Fleet) lease(holder string, ttl time.Duration, now time.Time) {
@@ -75,18 +80,7 @@ func (f *Fleet) Watch(ctx context.Context, clock func() time.Time) {
 		f.sched.SetLeader(false, l.Holder, time.Time{})
 	}
 	look()
-	go func() {
-		t := time.NewTicker(LeaseRenew)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				look()
-			}
-		}
-	}()
+	go every(ctx, LeaseRenew, look)
 }
 
 // Follow takes in, every FollowEvery until ctx ends, the records that any process changed in the ledger: the
@@ -102,21 +96,12 @@ func (f *Fleet) Follow(ctx context.Context) {
 		}
 		cursor, err = f.store.Cursor()
 	}
-	t := time.NewTicker(FollowEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	every(ctx, FollowEvery, func() {
+		if st, next, err := f.store.Since(cursor); err == nil {
+			cursor = next
+			f.takeIn(st)
 		}
-		st, next, err := f.store.Since(cursor)
-		if err != nil {
-			continue
-		}
-		cursor = next
-		f.takeIn(st)
-	}
+	})
 }
 
 // takeIn hands records changed elsewhere to the scheduler, or for the config source to the views.
