@@ -62,6 +62,7 @@ type Fleet struct {
 	listSubs map[chan struct{}]struct{} // told when the vehicles change as a whole (a listing)
 	listing  ListStatus                 // how far the shown listing is; zero for the config source
 	resume   *resumable                 // a paged refresh that stopped early, to go on with
+	shown    *shownState                // what show loaded, for the next Entries (see takeShown)
 }
 
 // New returns the fleet of cfg's vehicles, whose read history lives in store.
@@ -76,11 +77,35 @@ func (f *Fleet) Intervals() policy.Intervals { return f.cfg.Intervals }
 
 // Entries loads the state and returns every vehicle as an entry.
 func (f *Fleet) Entries() ([]Entry, error) {
+	if st, ok := f.takeShown(); ok {
+		return f.entries(st), nil
+	}
 	st, err := f.store.Load()
 	if err != nil {
 		return nil, err
 	}
 	return f.entries(st), nil
+}
+
+// shownState is the ledger as show loaded it, at cursor: the start-up's Entries takes it instead of loading the
+// whole ledger a third time, when nothing was written since.
+type shownState struct {
+	st     ledger.State
+	cursor uint64
+}
+
+// takeShown returns, once, the state show loaded, when the ledger has not changed since; it is dropped either way,
+// so the fleet does not hold a decoded copy of every record.
+func (f *Fleet) takeShown() (ledger.State, bool) {
+	f.mu.Lock()
+	s := f.shown
+	f.shown = nil
+	f.mu.Unlock()
+	if s == nil {
+		return ledger.State{}, false
+	}
+	c, err := f.store.Cursor()
+	return s.st, err == nil && c == s.cursor
 }
 
 func (f *Fleet) entries(st ledger.State) []Entry {

@@ -47,6 +47,10 @@ func (f *Fleet) Refresh(ctx context.Context, now time.Time) error {
 // to the scheduler and tells the views. stale says the listing is (partly) the ledger's kept one; why, when not
 // nil, is what stopped the refresh or left it unsure.
 func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool, why error) error {
+	cursor, err := f.store.Cursor() // before the Load: the state holds at least every change up to it
+	if err != nil {
+		return err
+	}
 	st, err := f.store.Load()
 	if err != nil {
 		return err
@@ -60,11 +64,12 @@ func (f *Fleet) show(remote []schedule.RemoteVehicle, at time.Time, stale bool, 
 	f.setVehicles(vs)
 	f.mu.Lock()
 	f.remote, f.listing.At, f.listing.Stale, f.listing.Err = byID, at, stale, why
+	f.shown = &shownState{st: st, cursor: cursor}
 	if !stale {
 		f.listing.Got, f.listing.Total = 0, 0
 	}
 	f.mu.Unlock()
-	f.retarget()
+	f.retargetFrom(&st) // the records just loaded: a second Load of the whole ledger costs seconds at 100 000
 	f.listed()
 	return nil
 }

@@ -93,7 +93,10 @@ func (f *Fleet) Release(id string) {
 }
 
 // retarget hands the scheduler every vehicle but those waiting for the operator.
-func (f *Fleet) retarget() {
+func (f *Fleet) retarget() { f.retargetFrom(nil) }
+
+// retargetFrom is retarget with the ledger's records st just loaded by the caller, when not nil.
+func (f *Fleet) retargetFrom(st *ledger.State) {
 	if f.sched == nil {
 		return
 	}
@@ -105,5 +108,9 @@ func (f *Fleet) retarget() {
 		}
 	}
 	f.mu.RUnlock()
+	if st != nil {
+		f.sched.SetTargetsFrom(ts, *st)
+		return
+	}
 	f.sched.SetTargets(ts)
 }

@@ -88,7 +88,7 @@ func (r *resumable) sure() bool {
 // kept in the ledger as they come and drawn (at most every showEvery) over the kept listing, which stays, marked
 // stale, for the vehicles not listed yet. A refresh that stops early says how far it got in its error.
 func (f *Fleet) refreshPaged(ctx context.Context, r *resumable, wait bool) error {
-	kept, err := f.keptRemote()
+	kept, _, err := f.kept()
 	if err != nil {
 		return err
 	}

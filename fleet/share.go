@@ -138,12 +138,7 @@ func (f *Fleet) keepPage(remote []schedule.RemoteVehicle, at time.Time, final bo
 	return f.store.PutListing(items, at, final)
 }
 
-// keptRemote returns the listing the ledger kept, in its order.
-func (f *Fleet) keptRemote() ([]schedule.RemoteVehicle, error) {
-	remote, _, err := f.kept()
-	return remote, err
-}
-
+// kept returns the listing the ledger kept, in its order, and when its refresh began.
 func (f *Fleet) kept() ([]schedule.RemoteVehicle, time.Time, error) {
 	l, err := f.store.Listing()
 	if err != nil {

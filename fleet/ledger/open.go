@@ -47,15 +47,6 @@ func Redact(url string) string {
 	return url
 }
 
-// DefaultLedgerPath returns the default SQLite ledger: ledger.db in DefaultStateDir.
-func DefaultLedgerPath() (string, error) {
-	dir, err := DefaultStateDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "ledger.db"), nil
-}
-
 // importChunk is how many records one transaction of Import writes.
 const importChunk = 500
 

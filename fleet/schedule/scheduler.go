@@ -180,6 +180,14 @@ func New(cfg Config, store ledger.Ledger, api API) *Scheduler {
 // as the scheduler's error; every read still re-checks the gate against the store before it is sent.
 func (s *Scheduler) SetTargets(ts []Target) {
 	st, err := s.store.Load()
+	s.setTargets(ts, st, err)
+}
+
+// SetTargetsFrom is SetTargets for a caller that has just loaded the ledger's records (st): they are not loaded again.
+func (s *Scheduler) SetTargetsFrom(ts []Target, st ledger.State) { s.setTargets(ts, st, nil) }
+
+// setTargets is SetTargets with the records st, or the error loading them.
+func (s *Scheduler) setTargets(ts []Target, st ledger.State, err error) {
 	s.mu.Lock()
 	s.retryAt = time.Time{}
 	if err != nil {
