@@ -24,6 +24,7 @@ var layers = []string{
 	"fleetkey/fleet",
 	"fleetkey/fleet/config",
 	"fleetkey/fleet/schedule",
+	"fleetkey/fleet/ledger/ledgertest",
 	"fleetkey/fleet/ledger",
 	"fleetkey/fleet/ledger/pgtest",
 	"fleetkey/fleet/connect",

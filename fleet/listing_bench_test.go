@@ -11,6 +11,7 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/ledger/ledgertest"
 	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
 )
@@ -87,32 +88,12 @@ func keptLedger(tb testing.TB, n int) string {
 			}
 			page = page[:0]
 		}
-		st.Vehicles[id] = keptRecord(listedAt.Add(-time.Duration(i%480)*time.Minute), i)
+		st.Vehicles[id] = ledgertest.Record(listedAt.Add(-time.Duration(i%480)*time.Minute), i)
 	}
 	if err := ledger.Put(l, st, listedAt); err != nil {
 		tb.Fatal(err)
 	}
 	return path
-}
-
-// keptRecord is the record of a vehicle read well at at: its key, VIN and a reading of the usual signals.
-func keptRecord(at time.Time, i int) ledger.Record {
-	ok := ledger.StatusOK
-	vin := fmt.Sprintf("5YJ3E1EA%dPF%06d", i%10, i)
-	r := ledger.Reading{At: at,
-		Battery:   ledger.Value[float64]{Status: ok, V: float64(20 + i%80), Unit: "percent", UpdatedAt: at},
-		Range:     ledger.Value[float64]{Status: ok, V: 3.9 * float64(20+i%80), Unit: "km", UpdatedAt: at},
-		Charging:  ledger.Value[string]{Status: ok, V: "NOT_CHARGING", UpdatedAt: at},
-		PluggedIn: ledger.Value[bool]{Status: ok, V: i%3 == 0, UpdatedAt: at},
-		Location: ledger.Value[ledger.Location]{Status: ok, UpdatedAt: at,
-			V: ledger.Location{Lat: 52.37 + float64(i%1000)/1e4, Lon: 4.89 - float64(i%700)/1e4, Kind: "CURRENT"}},
-		Odometer:  ledger.Value[float64]{Status: ok, V: float64(10_000 + i*7%90_000), Unit: "km", UpdatedAt: at},
-		Online:    ledger.Value[bool]{Status: ok, V: true, UpdatedAt: at},
-		KeyPaired: ledger.Value[bool]{Status: ok, V: true, UpdatedAt: at},
-		VIN:       ledger.Value[string]{Status: ok, V: vin, UpdatedAt: at},
-	}
-	return ledger.Record{LastReadAt: at, Key: "installed", KeyAt: at, KeySource: schedule.KeySourceSignal, VIN: vin,
-		VINAt: at, Reading: &r, UpdatedAt: at}
 }
 
 // idleAPI is a fleet.API that lists nothing and reads nothing: the benchmark never calls it.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/ledger/ledgertest"
 	"fleetkey/fleet/ledger/pgtest"
 )
 
@@ -143,7 +144,7 @@ func grant(rec ledger.Record, now time.Time) ledger.Record {
 // outcome is the answer's write, as the scheduler's: the reservation becomes the read, the reading is merged over
 // the kept one, the key and VIN are learned again.
 func outcome(rec ledger.Record, now time.Time) ledger.Record {
-	r := reading(now, rec.VIN, now.Second())
+	r := ledgertest.Reading(now, rec.VIN, now.Second())
 	kept := r
 	if rec.Reading != nil {
 		kept = ledger.MergeReading(*rec.Reading, r)
@@ -159,32 +160,9 @@ func histories(n int) ledger.State {
 	st := ledger.State{Vehicles: make(map[string]ledger.Record, n)}
 	for i := range n {
 		at := benchStart.Add(-time.Duration(i%480)*time.Minute - time.Duration(i%60)*time.Second)
-		vin := fmt.Sprintf("5YJ3E1EA%dPF%06d", i%10, i)
-		r := reading(at, vin, i)
-		st.Vehicles[fmt.Sprintf("%08x-4b1e-4c2d-9f3a-%012d", i*2654435761%(1<<32), i)] = ledger.Record{
-			LastReadAt: at, Key: "installed", KeyAt: at, KeySource: "signal connectivitystatus-isdigitalkeypaired",
-			VIN: vin, VINAt: at, AsleepAt: at, Reading: &r, UpdatedAt: at}
+		st.Vehicles[fmt.Sprintf("%08x-4b1e-4c2d-9f3a-%012d", i*2654435761%(1<<32), i)] = ledgertest.Record(at, i)
 	}
 	return st
-}
-
-// reading returns a good reading at at of the signals a read asks for; i varies the values.
-func reading(at time.Time, vin string, i int) ledger.Reading {
-	ok := ledger.StatusOK
-	return ledger.Reading{
-		At:        at,
-		Battery:   ledger.Value[float64]{Status: ok, V: float64(20 + i%80), Unit: "percent", UpdatedAt: at},
-		Range:     ledger.Value[float64]{Status: ok, V: 3.9 * float64(20+i%80), Unit: "km", UpdatedAt: at},
-		Charging:  ledger.Value[string]{Status: ok, V: "NOT_CHARGING", UpdatedAt: at},
-		PluggedIn: ledger.Value[bool]{Status: ok, V: i%3 == 0, UpdatedAt: at},
-		Location: ledger.Value[ledger.Location]{Status: ok, UpdatedAt: at,
-			V: ledger.Location{Lat: 52.37 + float64(i%1000)/1e4, Lon: 4.89 - float64(i%700)/1e4, Kind: "CURRENT"}},
-		Odometer:  ledger.Value[float64]{Status: ok, V: float64(10_000 + i*7%90_000), Unit: "km", UpdatedAt: at},
-		Online:    ledger.Value[bool]{Status: ok, V: true, UpdatedAt: at},
-		Asleep:    ledger.Value[bool]{Status: ok, V: false, UpdatedAt: at},
-		KeyPaired: ledger.Value[bool]{Status: ok, V: true, UpdatedAt: at},
-		VIN:       ledger.Value[string]{Status: ok, V: vin, UpdatedAt: at},
-	}
 }
 
 // jsonStore is the old JSON state file holding st, written with State.Save.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fleetkey/fleet/ledger"
+	"fleetkey/fleet/ledger/ledgertest"
 	"fleetkey/fleet/ledger/pgtest"
 	"fleetkey/fleet/schedule"
 	"fleetkey/policy"
@@ -115,7 +116,7 @@ func (a *instantAPI) Read(_ context.Context, v schedule.RemoteVehicle) (ledger.R
 	case a.reads <- struct{}{}:
 	default:
 	}
-	return benchReading(time.Now(), "5YJ3E1EA0PF"+v.ID[len(v.ID)-6:], len(v.ID)), nil
+	return ledgertest.Reading(time.Now(), "5YJ3E1EA0PF"+v.ID[len(v.ID)-6:], len(v.ID)), nil
 }
 
 // fleetHistories returns n vehicles with their key installed, each with the record of a good read in the 8 hours
@@ -127,33 +128,11 @@ func fleetHistories(n int, now time.Time) (ledger.State, []schedule.Target) {
 	for i := range n {
 		id := fmt.Sprintf("%08x-4b1e-4c2d-9f3a-%012d", i*2654435761%(1<<32), i)
 		at := now.Add(-time.Duration(i%480)*time.Minute - time.Hour)
-		vin := fmt.Sprintf("5YJ3E1EA%dPF%06d", i%10, i)
-		r := benchReading(at, vin, i)
-		st.Vehicles[id] = ledger.Record{LastReadAt: at, Key: "installed", KeyAt: at, KeySource: schedule.KeySourceSignal,
-			VIN: vin, VINAt: at, AsleepAt: at, Reading: &r, UpdatedAt: at}
+		st.Vehicles[id] = ledgertest.Record(at, i)
 		ts[i] = schedule.Target{ID: id, Facts: f, Remote: schedule.RemoteVehicle{ID: id, UserID: "user-" + id[:8],
 			Make: f.Make, Model: f.Model, Year: f.Year, Mode: "live"}}
 	}
 	return st, ts
-}
-
-// benchReading returns a good reading at at of the signals a read asks for; i varies the values.
-func benchReading(at time.Time, vin string, i int) ledger.Reading {
-	ok := ledger.StatusOK
-	return ledger.Reading{
-		At:        at,
-		Battery:   ledger.Value[float64]{Status: ok, V: float64(20 + i%80), Unit: "percent", UpdatedAt: at},
-		Range:     ledger.Value[float64]{Status: ok, V: 3.9 * float64(20+i%80), Unit: "km", UpdatedAt: at},
-		Charging:  ledger.Value[string]{Status: ok, V: "NOT_CHARGING", UpdatedAt: at},
-		PluggedIn: ledger.Value[bool]{Status: ok, V: i%3 == 0, UpdatedAt: at},
-		Location: ledger.Value[ledger.Location]{Status: ok, UpdatedAt: at,
-			V: ledger.Location{Lat: 52.37 + float64(i%1000)/1e4, Lon: 4.89 - float64(i%700)/1e4, Kind: "CURRENT"}},
-		Odometer:  ledger.Value[float64]{Status: ok, V: float64(10_000 + i*7%90_000), Unit: "km", UpdatedAt: at},
-		Online:    ledger.Value[bool]{Status: ok, V: true, UpdatedAt: at},
-		Asleep:    ledger.Value[bool]{Status: ok, V: false, UpdatedAt: at},
-		KeyPaired: ledger.Value[bool]{Status: ok, V: true, UpdatedAt: at},
-		VIN:       ledger.Value[string]{Status: ok, V: vin, UpdatedAt: at},
-	}
 }
 
 // seededLedger returns a ledger of kind (memory, sqlite or postgres) holding st, closed at the end.
