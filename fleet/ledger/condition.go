@@ -53,7 +53,7 @@ func (r Record) Condition(now time.Time) Condition {
 	case r.Stopped != "":
 		return BillingStopped
 	}
-	if r.LastError != "" && (r.Reading == nil || r.Reading.At.Before(r.LastErrorAt)) {
+	if at := r.DataAt(); r.LastError != "" && (at.IsZero() || at.Before(r.LastErrorAt)) {
 		switch r.ErrorKind {
 		case KindAsleep:
 			return Asleep

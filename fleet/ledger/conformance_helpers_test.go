@@ -347,6 +347,9 @@ func markSet(path string, v reflect.Value, set map[string]bool) {
 			path = "Value"
 		}
 		for i := range t.NumField() {
+			if t.Field(i).Tag.Get("json") == "-" { // not in the file (Record.ReadingAt: a lean copy's)
+				continue
+			}
 			markSet(strings.TrimPrefix(path+"."+t.Field(i).Name, "."), v.Field(i), set)
 		}
 	default:

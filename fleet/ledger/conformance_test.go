@@ -39,6 +39,8 @@ var conformanceCases = []struct {
 	{name: "listing", run: testListing},
 	{name: "newer schema refused (shared engines only)", shared: true, run: testNewerSchema},
 	{name: "update rejects", run: testUpdateRejects},
+	{name: "version 1 rows split (shared engines only)", shared: true, run: testSplitReadings},
+	{name: "a lean write keeps the reading", run: testLeanWrite},
 	{name: "concurrent first opens migrate once (shared engines only)", shared: true, run: testConcurrentOpen},
 }
 
@@ -414,7 +416,7 @@ func testImport(t *testing.T, db *testDB) {
 	}
 }
 
-// wantLoad fails the test unless l.Load() is want.
+// wantLoad fails the test unless l.Load() is want and l.Lean() is want's lean copy.
 func wantLoad(t *testing.T, l Ledger, want State, when string) {
 	t.Helper()
 	got, err := l.Load()
@@ -423,6 +425,16 @@ func wantLoad(t *testing.T, l Ledger, want State, when string) {
 	}
 	if d := diffStates(got, want); len(d) > 0 {
 		t.Errorf("Load() %s differs:\n%s", when, strings.Join(d, "\n"))
+	}
+	lean := State{Vehicles: map[string]Record{}}
+	for id, r := range want.Vehicles {
+		lean.Vehicles[id] = r.Lean()
+	}
+	if got, err = l.Lean(); err != nil {
+		t.Fatalf("Lean() %s: %v", when, err)
+	}
+	if d := diffStates(got, lean); len(d) > 0 {
+		t.Errorf("Lean() %s differs:\n%s", when, strings.Join(d, "\n"))
 	}
 }
 

@@ -38,6 +38,17 @@ func (m *MemoryStore) Load() (State, error) {
 	return m.state.clone(), nil
 }
 
+// Lean returns a lean copy of every record; it never fails.
+func (m *MemoryStore) Lean() (State, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := State{Vehicles: make(map[string]Record, len(m.state.Vehicles))}
+	for id, r := range m.state.Vehicles {
+		out.Vehicles[id] = r.Lean()
+	}
+	return out, nil
+}
+
 // Get returns the records of ids; it never fails.
 func (m *MemoryStore) Get(ids []string) (State, error) {
 	m.mu.Lock()

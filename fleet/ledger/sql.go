@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -86,11 +85,23 @@ func (l *sqlLedger) wrap(op string, err error) error {
 func (l *sqlLedger) Load() (State, error) {
 	ctx, cancel := l.ctx()
 	defer cancel()
-	rows, err := l.db.QueryContext(ctx, "SELECT id, rec FROM fk_records")
+	rows, err := l.db.QueryContext(ctx, "SELECT id, rec, reading FROM fk_records")
 	if err != nil {
 		return State{}, l.wrap("load", err)
 	}
 	st, err := scanRecords(rows)
+	return st, l.wrap("load", err)
+}
+
+// Lean returns every record, lean: the reading column is not even read.
+func (l *sqlLedger) Lean() (State, error) {
+	ctx, cancel := l.ctx()
+	defer cancel()
+	rows, err := l.db.QueryContext(ctx, "SELECT id, rec FROM fk_records")
+	if err != nil {
+		return State{}, l.wrap("load", err)
+	}
+	st, err := scanLean(rows)
 	return st, l.wrap("load", err)
 }
 
@@ -118,7 +129,7 @@ func (l *sqlLedger) get(ctx context.Context, q querier, ids []string) (State, er
 		for i, id := range ids[:n] {
 			args[i] = id
 		}
-		stmt := "SELECT id, rec FROM fk_records WHERE id IN (?" + strings.Repeat(", ?", n-1) + ")"
+		stmt := "SELECT id, rec, reading FROM fk_records WHERE id IN (?" + strings.Repeat(", ?", n-1) + ")"
 		rows, err := q.QueryContext(ctx, l.d.rebind(stmt), args...)
 		if err != nil {
 			return State{}, err
@@ -133,24 +144,6 @@ func (l *sqlLedger) get(ctx context.Context, q querier, ids []string) (State, er
 		ids = ids[n:]
 	}
 	return out, nil
-}
-
-// scanRecords decodes rows of (id, rec) and closes them.
-func scanRecords(rows *sql.Rows) (State, error) {
-	defer rows.Close()
-	st := State{Vehicles: map[string]Record{}}
-	for rows.Next() {
-		var id, raw string
-		if err := rows.Scan(&id, &raw); err != nil {
-			return State{}, err
-		}
-		var r Record
-		if err := json.Unmarshal([]byte(raw), &r); err != nil {
-			return State{}, fmt.Errorf("vehicle %q: corrupt record: %w", id, err)
-		}
-		st.Vehicles[id] = r
-	}
-	return st, rows.Err()
 }
 
 // Update runs fn on the records of ids in one write transaction (see Ledger). The transaction first locks the change
@@ -221,12 +214,13 @@ func (l *sqlLedger) update(ctx context.Context, tx *sql.Tx, ids []string, now ti
 
 // put writes one record at change seq.
 func (l *sqlLedger) put(ctx context.Context, tx *sql.Tx, id string, r Record, seq uint64) error {
-	b, err := json.Marshal(r.utc())
+	rec, reading, err := encodeRow(r)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, l.d.rebind("INSERT INTO fk_records (id, rec, seq) VALUES (?, ?, ?) "+
-		"ON CONFLICT (id) DO UPDATE SET rec = excluded.rec, seq = excluded.seq"), id, string(b), int64(seq))
+	_, err = tx.ExecContext(ctx, l.d.rebind("INSERT INTO fk_records (id, rec, reading, seq) VALUES (?, ?, ?, ?) "+
+		"ON CONFLICT (id) DO UPDATE SET rec = excluded.rec, reading = excluded.reading, seq = excluded.seq"),
+		id, rec, reading, int64(seq))
 	return err
 }
 
@@ -253,7 +247,7 @@ func (l *sqlLedger) Since(cursor uint64) (State, uint64, error) {
 	}
 	ctx, cancel := l.ctx()
 	defer cancel()
-	rows, err := l.db.QueryContext(ctx, l.d.rebind("SELECT id, rec FROM fk_records WHERE seq > ? AND seq <= ?"),
+	rows, err := l.db.QueryContext(ctx, l.d.rebind("SELECT id, rec, reading FROM fk_records WHERE seq > ? AND seq <= ?"),
 		int64(cursor), int64(next))
 	if err != nil {
 		return State{}, cursor, l.wrap("read", err)

@@ -130,11 +130,9 @@ func (l *sqlLedger) Listing() (Listing, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var it Listed
-		var data string
-		if err := rows.Scan(&it.ID, &data); err != nil {
+		if err := rows.Scan(&it.ID, &it.Data); err != nil {
 			return Listing{}, l.wrap("read listing", err)
 		}
-		it.Data = []byte(data)
 		out.Items = append(out.Items, it)
 	}
 	return out, l.wrap("read listing", rows.Err())

@@ -35,10 +35,7 @@ type entry struct {
 
 // lean returns r without its kept values: the scheduler decides by times, holds and the learned key, and the ledger
 // keeps the values, so a copy of every vehicle's last reading is not held here (only an answer not saved yet is).
-func lean(r ledger.Record) ledger.Record {
-	r.Reading = nil
-	return r
-}
+func lean(r ledger.Record) ledger.Record { return r.Lean() }
 
 // lastRead returns the vehicle's last read: the later of the state's and the config's.
 func (e *entry) lastRead() time.Time {

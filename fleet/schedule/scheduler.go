@@ -179,7 +179,7 @@ func New(cfg Config, store ledger.Ledger, api API) *Scheduler {
 // tried again at the next Step. Vehicles are scheduled at the next Step. A store that cannot be loaded is reported
 // as the scheduler's error; every read still re-checks the gate against the store before it is sent.
 func (s *Scheduler) SetTargets(ts []Target) {
-	st, err := s.store.Load()
+	st, err := s.store.Lean()
 	s.setTargets(ts, st, err)
 }
 

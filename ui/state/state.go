@@ -92,5 +92,5 @@ func Of(c ledger.Condition, unsaved bool) State {
 
 // AsleepByError says the sleep was learned from a 409 that no good read has followed.
 func AsleepByError(rec ledger.Record) bool {
-	return rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.Reading == nil || rec.Reading.At.Before(rec.LastErrorAt))
+	return rec.ErrorKind == "asleep" && rec.LastError != "" && (rec.DataAt().IsZero() || rec.DataAt().Before(rec.LastErrorAt))
 }
