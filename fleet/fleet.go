@@ -75,37 +75,38 @@ func New(cfg config.Config, store ledger.Ledger) *Fleet {
 // Intervals returns the read intervals in force.
 func (f *Fleet) Intervals() policy.Intervals { return f.cfg.Intervals }
 
-// Entries loads the state and returns every vehicle as an entry.
+// Entries loads the state and returns every vehicle as an entry. The entries' records are lean (see
+// ledger.Record.Lean): Record has a vehicle's kept values.
 func (f *Fleet) Entries() ([]Entry, error) {
-	if st, ok := f.takeShown(); ok {
-		return f.entries(st), nil
+	if entries, ok := f.takeShown(); ok {
+		return entries, nil
 	}
-	st, err := f.store.Load()
+	st, err := f.store.Lean()
 	if err != nil {
 		return nil, err
 	}
 	return f.entries(st), nil
 }
 
-// shownState is the ledger as show loaded it, at cursor: the start-up's Entries takes it instead of loading the
-// whole ledger a third time, when nothing was written since.
+// shownState is what show made of the ledger as it loaded it, at cursor: the next Entries takes it instead of
+// loading the whole ledger again, when nothing was written since.
 type shownState struct {
-	st     ledger.State
-	cursor uint64
+	entries []Entry
+	cursor  uint64
 }
 
-// takeShown returns, once, the state show loaded, when the ledger has not changed since; it is dropped either way,
-// so the fleet does not hold a decoded copy of every record.
-func (f *Fleet) takeShown() (ledger.State, bool) {
+// takeShown returns, once, the entries show made, when the ledger has not changed since; they are dropped either
+// way, so the fleet does not hold a copy of every record.
+func (f *Fleet) takeShown() ([]Entry, bool) {
 	f.mu.Lock()
 	s := f.shown
 	f.shown = nil
 	f.mu.Unlock()
 	if s == nil {
-		return ledger.State{}, false
+		return nil, false
 	}
 	c, err := f.store.Cursor()
-	return s.st, err == nil && c == s.cursor
+	return s.entries, err == nil && c == s.cursor
 }
 
 func (f *Fleet) entries(st ledger.State) []Entry {
@@ -127,6 +128,12 @@ func (f *Fleet) entry(v Vehicle, rec ledger.Record) Entry {
 		e.KeyURL = f.cfg.KeyURL(v)
 	}
 	return e
+}
+
+// Record returns the whole record of vehicle id, its kept values with it; the zero Record when it has none.
+func (f *Fleet) Record(id string) (ledger.Record, error) {
+	st, err := f.store.Get([]string{id})
+	return st.Vehicles[id], err
 }
 
 // KeyURL returns the URL that installs v's virtual key, or "" for a legacy vehicle, which needs none.
@@ -155,7 +162,7 @@ func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, er
 	}
 	if f.sched != nil {
 		_, err := f.sched.ReadNow(ctx, v.ID, now)
-		entries, lerr := f.Entries()
+		entries, lerr := f.entriesAfter(v.ID)
 		return entries, errors.Join(err, lerr)
 	}
 	var refused error
@@ -176,8 +183,26 @@ func (f *Fleet) Read(ctx context.Context, id string, now time.Time) ([]Entry, er
 	if refused == nil {
 		f.publish(Change{Entry: f.entry(v, st.Vehicles[v.ID])})
 	}
-	entries, err := f.Entries()
+	entries, err := f.entriesAfter(v.ID)
 	return entries, errors.Join(refused, err)
+}
+
+// entriesAfter is Entries with the record of vehicle id whole, for a caller that shows what a read of it kept.
+func (f *Fleet) entriesAfter(id string) ([]Entry, error) {
+	entries, err := f.Entries()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := f.Record(id)
+	if err != nil {
+		return entries, err
+	}
+	for i := range entries {
+		if entries[i].ID == id {
+			entries[i].Record = rec
+		}
+	}
+	return entries, nil
 }
 
 // Change is news about one vehicle for the views: its entry after a read, and the read's error if it failed.

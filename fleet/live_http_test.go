@@ -104,7 +104,14 @@ func checkLearned(t *testing.T, f *fleet.Fleet) {
 		if e.Badge != want[i%4] {
 			t.Errorf("%s: badge %v after a day of reads, want %v", e.ID, e.Badge, want[i%4])
 		}
-		if e.Badge != policy.Keyless && (e.Record.Reading == nil || !e.Record.Reading.Battery.OK()) {
+		if e.Badge != policy.Keyless && e.Record.DataAt().IsZero() {
+			t.Errorf("%s: the row has no time of a good read after a day of reads", e.ID)
+		}
+		rec, err := f.Record(e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Badge != policy.Keyless && (rec.Reading == nil || !rec.Reading.Battery.OK()) {
 			t.Errorf("%s: no battery value kept after a day of reads", e.ID)
 		}
 	}
