@@ -65,7 +65,7 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 		conn = connector{f: a.fleet, cfg: a.cfg.Connect}
 	}
 	m := ui.New(ui.Options{Connector: conn,
-		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Now: now, Changes: changes,
+		Entries: entries, Intervals: a.cfg.Intervals, Reader: loggedReader{a.fleet, log}, Records: a.fleet, Now: now, Changes: changes,
 		Label: a.label, ReadOnly: g.readOnly, Listing: a.fleet.Listed(), Notes: a.notes, Health: health, NoColour: noColour, AltScreen: true,
 		SyncTTY: os.Getenv("SSH_TTY") != "" && os.Getenv("FLEETKEY_NO_SYNC") == "",
 	})

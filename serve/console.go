@@ -93,7 +93,7 @@ func (s *Server) model(ctx context.Context, sess ssh.Session, k Key) (tea.Model,
 		label = s.d.Label + " · " + label
 	}
 	opts := ui.Options{Entries: entries, Intervals: s.d.Intervals, Label: label, ReadOnly: k.Role != Operator,
-		Changes: s.d.Fleet.Changes(ctx), NoColour: noColour(sess.Environ()), AltScreen: true, Clock: s.d.Clock,
+		Changes: s.d.Fleet.Changes(ctx), Records: s.d.Fleet, NoColour: noColour(sess.Environ()), AltScreen: true, Clock: s.d.Clock,
 		Now: s.d.Clock()}
 	if k.Role == Operator {
 		a := actor{f: s.d.Fleet, key: k, audit: s.d.Audit, connect: s.d.Connect, log: s.d.Log}

@@ -15,8 +15,11 @@ import (
 func (m *Model) dataLines(r *row, w int) []string {
 	rec := r.e.Record
 	var lines []string
-	if rd := rec.Reading; rd != nil {
-		lines = append(lines, m.readingLines(rd)...)
+	switch {
+	case rec.Reading != nil:
+		lines = append(lines, m.readingLines(rec.Reading)...)
+	case rec.IsLean():
+		lines = append(lines, m.styles.key.Render("Data")+" read "+age(rec.ReadingAt, m.now)+" · "+m.leanLine(r))
 	}
 	if rec.Key != "" {
 		lines = append(lines, m.fact("Key", fmt.Sprintf("%s, learned %s", rec.Key, age(rec.KeyAt, m.now))),
@@ -25,7 +28,7 @@ func (m *Model) dataLines(r *row, w int) []string {
 	if rec.VIN != "" && r.e.VIN == rec.VIN {
 		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
 	}
-	if rec.LastError != "" && (rec.Reading == nil || rec.LastErrorAt.After(rec.Reading.At)) && !m.stateTellsError(r) {
+	if rec.LastError != "" && (rec.DataAt().IsZero() || rec.LastErrorAt.After(rec.DataAt())) && !m.stateTellsError(r) {
 		lines = append(lines, m.hang("Error", safe.Clean(rec.LastError)+" "+age(rec.LastErrorAt, m.now), m.styles.errText, w))
 	}
 	return lines

@@ -33,6 +33,7 @@ type Options struct {
 	Entries   []fleet.Entry
 	Intervals policy.Intervals
 	Reader    Reader              // nil: reads are unavailable (as with ReadOnly)
+	Records   Records             // loads the whole record the detail pane shows; nil: it shows the rows' own
 	Changes   <-chan fleet.Change // news of background reads; nil when there are none
 	Connector Connector           // adds vehicles with Smartcar Connect; nil: the a key is off
 	Clock     func() time.Time    // the time a read is recorded at; defaults to time.Now
@@ -90,8 +91,9 @@ type Model struct {
 	pausedUntil   time.Time       // every request waits until then
 	health        schedule.Health // the fleet's trouble as a whole, from the latest change
 
-	ask   ask   // a question waiting for y; the zero ask is none
-	batch batch // R's reads in progress; the zero batch is none
+	ask   ask         // a question waiting for y; the zero ask is none
+	batch batch       // R's reads in progress; the zero batch is none
+	whole wholeRecord // the detail pane's whole record, when the row holds a lean copy
 }
 
 // status is the one line of news under the table: the last action's outcome or error. It fades after statusTTL.

@@ -16,6 +16,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	next, cmd := m.update(msg)
 	nm := next.(Model)
 	nm.syncKeys()
+	if load := nm.wantRecord(); load != nil {
+		cmd = tea.Batch(cmd, load)
+	}
 	return nm, cmd
 }
 
@@ -28,6 +31,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.terminal(msg)
 	case readDoneMsg, Notice, changeMsg, flowStartedMsg, listenedMsg, refusedMsg, usersAddedMsg, confirmedMsg:
 		return m.report(msg)
+	case recordMsg:
+		m.gotRecord(msg)
 	case tea.PasteMsg:
 		return m.paste(msg)
 	case tea.MouseWheelMsg:
@@ -201,6 +206,7 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if r, ok := m.list.selected(); ok {
 			m.focus = focusDetail
 			m.keys.forDetail(m.colour, r.e.KeyURL != "")
+			m.whole.failedID = "" // opened again: try again
 		}
 	case key.Matches(msg, m.keys.Read):
 		return m, m.startRead()
