@@ -8,6 +8,8 @@ import (
 
 	"fleetkey/fleet/ledger"
 	"fleetkey/fleet/schedule"
+
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // The lease: a leader renews it every LeaseRenew for LeaseTTL, so when it dies another process takes over within
@@ -147,7 +149,7 @@ func (f *Fleet) kept() ([]schedule.RemoteVehicle, time.Time, error) {
 	remote := make([]schedule.RemoteVehicle, 0, len(l.Items))
 	for _, it := range l.Items {
 		var r schedule.RemoteVehicle
-		if err := json.Unmarshal(it.Data, &r); err != nil || r.ID != it.ID {
+		if err := fastjson.Unmarshal(it.Data, &r); err != nil || r.ID != it.ID {
 			continue // a damaged entry: the refresh brings it back
 		}
 		remote = append(remote, r)
