@@ -23,6 +23,7 @@ var layers = []string{
 	"fleetkey/ui/state",
 	"fleetkey/fleet",
 	"fleetkey/fleet/config",
+	"fleetkey/fleet/config/configtest",
 	"fleetkey/fleet/schedule",
 	"fleetkey/fleet/ledger/ledgertest",
 	"fleetkey/fleet/ledger",

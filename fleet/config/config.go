@@ -141,11 +141,13 @@ func Parse(name string, data []byte) (Config, error) {
 
 // parseConfig is Parse at a given time, which bounds the model years.
 func parseConfig(name string, data []byte, now time.Time) (Config, error) {
-	raw := map[string]any{}
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	// Without its byte order mark, the file's offsets are the decoders' and its first line is indexed.
+	data = bytes.TrimPrefix(data, utf8BOM)
+	raw, err := decode(data)
+	if err != nil {
 		return Config{}, errors.Join(syntaxProblem(name, data, err))
 	}
-	c := &checker{name: name, now: now, lines: indexLines(string(data))}
+	c := &checker{name: name, now: now, src: data}
 	cfg := c.config(raw)
 	if err := c.err(); err != nil {
 		return Config{}, err
@@ -184,8 +186,10 @@ var topKeys = []string{"state", "state_file", "fleet", "account", "smartcar", "c
 
 // checker walks a decoded config file and collects its problems.
 type checker struct {
-	name     string
-	now      time.Time
+	name string
+	now  time.Time
+	src  []byte
+	// lines is the line index of src, built by line on first use: only a file with a problem or a warning pays for it.
 	lines    lineIndex
 	problems []*Problem
 	warnings []*Problem
@@ -215,7 +219,16 @@ func (c *checker) config(raw map[string]any) Config {
 
 // addf records a problem with key, at the line that defines the key (or its table).
 func (c *checker) addf(key, format string, args ...any) {
-	c.addAt(c.lines.line(key), key, format, args...)
+	c.addAt(c.line(key), key, format, args...)
+}
+
+// line returns the line that defines key, or its nearest enclosing table (see lineIndex.line), indexing the lines
+// of the file on the first call.
+func (c *checker) line(key string) int {
+	if c.lines == nil {
+		c.lines = indexLines(string(c.src))
+	}
+	return c.lines.line(key)
 }
 
 // addAt records a problem with key at a given line, for a key whose own table the file does not have.
@@ -228,7 +241,7 @@ func (c *checker) addAt(line int, key, format string, args ...any) {
 // warnf records a warning about key, at the line that defines it: accepted, but said.
 func (c *checker) warnf(key, format string, args ...any) {
 	c.warnings = append(c.warnings, &Problem{
-		File: c.name, Line: c.lines.line(key), Key: key, Message: fmt.Sprintf(format, args...),
+		File: c.name, Line: c.line(key), Key: key, Message: fmt.Sprintf(format, args...),
 	})
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +14,10 @@ import (
 // or a socket: reading one could block forever (a FIFO with no writer) or never end (/dev/zero).
 var ErrNotRegular = errors.New("not a regular file")
 
-// maxConfigSize bounds what Load reads: a config of thousands of vehicles is a few hundred kilobytes.
-const maxConfigSize = 8 << 20
+// maxConfigSize bounds what Load reads: a [[vehicle]] entry is about 170 bytes, so a config of 100 000 vehicles is
+// about 17 MiB, and 64 MiB leaves room for a few hundred thousand with comments while still refusing a file that is
+// no config at all (a disk image, a log).
+const maxConfigSize = 64 << 20
 
 // OpenRegular opens the file at path for reading, or a link to one, and refuses anything else with an error naming
 // the file and wrapping ErrNotRegular. The open never blocks: O_NONBLOCK makes a FIFO's open return at once (it has
@@ -54,19 +57,29 @@ func fileKind(m fs.FileMode) string {
 	return fmt.Sprintf("of type %s", m.Type())
 }
 
-// readConfigFile reads the config file at path: a regular file of at most maxConfigSize bytes.
+// readConfigFile reads the config file at path: a regular file of at most maxConfigSize bytes. A larger one is
+// refused by its size, unread; the read goes into one buffer of the file's size, without io.ReadAll's copies, and is
+// bounded still, for a file that grows while it is read.
 func readConfigFile(path string) ([]byte, error) {
 	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("%s is larger than %d MiB: not a fleetkey config", path, maxConfigSize>>20)
+	tooLarge := fmt.Errorf("%s is larger than %d MiB: not a fleetkey config", path, maxConfigSize>>20)
+	if fi.Size() > maxConfigSize {
+		return nil, tooLarge
 	}
-	return data, nil
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxConfigSize+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > maxConfigSize {
+		return nil, tooLarge
+	}
+	return buf.Bytes(), nil
 }

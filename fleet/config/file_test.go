@@ -79,11 +79,11 @@ func TestLoadConfigTooLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(64 << 20); err != nil { // sparse: no disk spent
+	if err := f.Truncate(128 << 20); err != nil { // sparse: no disk spent
 		t.Fatal(err)
 	}
 	f.Close()
 	if _, err := config.Load(path); err == nil || !strings.Contains(err.Error(), path+" is larger than") {
-		t.Errorf("LoadConfig(64 MiB file) = %v, want an error saying it is too large", err)
+		t.Errorf("LoadConfig(128 MiB file) = %v, want an error saying it is too large", err)
 	}
 }

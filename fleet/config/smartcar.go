@@ -122,9 +122,9 @@ func (c *checker) credentialRequired(t table, k, what string) {
 		return
 	}
 	key := "smartcar." + k
-	line := c.lines.line(key)
+	line := c.line(key)
 	if line == 0 {
-		line = c.lines.line("fleet.source")
+		line = c.line("fleet.source")
 	}
 	c.addAt(line, key, `required when source = "smartcar": %s`, what)
 }

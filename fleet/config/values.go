@@ -102,16 +102,14 @@ func (c *checker) datetime(t table, k string) time.Time {
 	if !present {
 		return time.Time{}
 	}
+	if _, local := localTime(v); local {
+		c.addf(t.key(k), "%s has no UTC offset; write it like 2026-05-01T08:30:00Z or 2026-05-01T10:30:00+02:00",
+			describe(v))
+		return time.Time{}
+	}
 	tm, ok := v.(time.Time)
 	if !ok {
 		c.addf(t.key(k), "want a datetime like 2026-05-01T08:30:00Z, got %s", describe(v))
-		return time.Time{}
-	}
-	// The TOML decoder marks local datetimes, dates and times with these location names.
-	switch tm.Location().String() {
-	case "datetime-local", "date-local", "time-local":
-		c.addf(t.key(k), "%s has no UTC offset; write it like 2026-05-01T08:30:00Z or 2026-05-01T10:30:00+02:00",
-			describe(v))
 		return time.Time{}
 	}
 	return tm.UTC()
@@ -135,7 +133,13 @@ func describe(v any) string {
 	case []map[string]any:
 		return "an array of tables"
 	case []any:
+		if isTableArray(v) {
+			return "an array of tables"
+		}
 		return "an array"
+	}
+	if lt, ok := localTime(v); ok {
+		return "datetime " + lt.Format("2006-01-02T15:04:05.999999999")
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -144,6 +148,16 @@ func describe(v any) string {
 // looks like a secret, and is neither a typo of a valid key nor a valid key elsewhere (like token_url), gets its own
 // message, which never quotes the value.
 func (c *checker) unknownKeys(t table, known []string) {
+	for k := range t.m {
+		if !slices.Contains(known, k) {
+			c.reportUnknownKeys(t, known)
+			return
+		}
+	}
+}
+
+// reportUnknownKeys reports the unknown keys of t, in key order, for unknownKeys.
+func (c *checker) reportUnknownKeys(t table, known []string) {
 	for _, k := range slices.Sorted(maps.Keys(t.m)) {
 		if slices.Contains(known, k) {
 			continue

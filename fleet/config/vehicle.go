@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,10 +38,13 @@ var vehicleKeys = []string{
 func (c *checker) vehicles(v any, overlay bool) ([]Vehicle, map[string]PinnedFacts) {
 	entries := c.tables("vehicle", v)
 	var out []Vehicle
-	pinned := map[string]PinnedFacts{}
-	ids, vins := map[string]int{}, map[string]int{}
+	if len(entries) > 0 {
+		out = make([]Vehicle, 0, len(entries))
+	}
+	pinned := make(map[string]PinnedFacts, len(entries))
+	ids, vins := make(map[string]int, len(entries)), make(map[string]int, len(entries))
 	for i, m := range entries {
-		veh, pins := c.vehicle(table{path: fmt.Sprintf("vehicle[%d]", i), m: m}, overlay)
+		veh, pins := c.vehicle(table{path: "vehicle[" + strconv.Itoa(i) + "]", m: m}, overlay)
 		c.duplicate(ids, "id", veh.ID, i, out)
 		c.duplicate(vins, "vin", veh.VIN, i, out)
 		out = append(out, veh)
@@ -166,7 +170,7 @@ func (c *checker) duplicate(first map[string]int, field, val string, i int, prio
 		first[val] = i
 		return
 	}
-	where := fmt.Sprintf("line %d", c.lines.line(fmt.Sprintf("vehicle[%d].%s", j, field)))
+	where := fmt.Sprintf("line %d", c.line(fmt.Sprintf("vehicle[%d].%s", j, field)))
 	if field != "id" && prior[j].ID != "" {
 		where = fmt.Sprintf("id %q, %s", prior[j].ID, where)
 	}
