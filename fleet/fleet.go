@@ -249,3 +249,17 @@ func later(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// Entry returns vehicle id's entry with its whole record, its kept values with it: what the console's detail pane
+// shows, where the rows hold only what the table needs.
+func (f *Fleet) Entry(id string) (Entry, error) {
+	v, ok := f.byID(id)
+	if !ok {
+		return Entry{}, fmt.Errorf("vehicle %q is not in the fleet", id)
+	}
+	rec, err := f.Record(id)
+	if err != nil {
+		return Entry{}, err
+	}
+	return f.entry(v, rec), nil
+}

@@ -20,8 +20,8 @@ func (m *Model) askReadUnknown() {
 	}
 	var ids []string
 	for _, i := range m.list.sorted {
-		if r := &m.list.rows[i]; r.e.Badge == policy.Unknown && m.refusal(r) == "" {
-			ids = append(ids, r.e.ID)
+		if r := m.list.rows.row(i); r.badge() == policy.Unknown && m.refusal(r) == "" {
+			ids = append(ids, r.id)
 		}
 	}
 	if len(ids) == 0 {
@@ -89,7 +89,7 @@ func (m *Model) progress() string {
 	b := m.batch
 	s := fmt.Sprintf("reading unknown vehicles: %d of %d", b.next, len(b.ids))
 	if r, ok := m.list.byID(b.ids[b.next-1]); ok {
-		s += " (" + r.name + ")"
+		s += " (" + r.name() + ")"
 	}
 	if done := b.recorded + b.refused + b.failed; done > 0 {
 		s += " · " + b.tally()

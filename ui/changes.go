@@ -4,19 +4,29 @@ import (
 	"time"
 
 	"fleetkey/fleet"
-	"fleetkey/policy"
 	"fleetkey/ui/safe"
 )
 
 // applyChange shows news of a background read: the vehicle's row now, and the read's outcome in the status line.
 func (m *Model) applyChange(c fleet.Change) {
+	switch {
+	case c.Entries != nil:
+		m.setEntries(c.Entries)
+	case c.Entry.ID != "":
+		m.patchEntry(c.Entry, c.Unsaved)
+	}
+	m.hearChange(c)
+}
+
+// hearChange takes what a change says beside the rows: the fleet's health, the listing's progress, the detail pane's
+// vehicle, and the status line.
+func (m *Model) hearChange(c fleet.Change) {
 	was := troubled(m.health)
 	m.bucketLimited, m.pausedUntil, m.health = c.BucketLimited, c.PausedUntil, c.Health
 	if troubled(m.health) != was { // the header grows or shrinks by the trouble's line
 		m.list.setHeight(m.tableRows())
 	}
 	if c.Entries != nil { // a new listing: every row
-		m.list.setEntries(c.Entries, m.iv)
 		m.opts.Listing = c.Listing
 		if c.Err != nil {
 			m.status = m.news("listing: "+safe.Clean(c.Err.Error()), true)
@@ -29,8 +39,7 @@ func (m *Model) applyChange(c fleet.Change) {
 		}
 		return
 	}
-	m.list.markUnsaved(c.Entry.ID, c.Unsaved, m.now)
-	m.list.patch(c.Entry, m.iv)
+	m.whole.heard(c.Entry)
 	name := safe.Clean(c.Entry.Name)
 	if c.Err != nil {
 		m.status = m.news("read "+name+": "+safe.Clean(c.Err.Error()), true)
@@ -42,27 +51,20 @@ func (m *Model) applyChange(c fleet.Change) {
 	m.status = m.news("read "+name+" at "+c.Entry.LastRead.UTC().Format(time.TimeOnly), false)
 }
 
-// patch replaces one vehicle's row in place. The order and the ready clock are brought up to date by settle, at most
-// once per tick, so a burst of reads costs one re-sort, not one per read.
-func (l *list) patch(e fleet.Entry, iv policy.Intervals) {
-	i, ok := l.index[e.ID]
-	if !ok {
-		return // a vehicle the table does not know yet arrives with the next full refresh
+// setEntries shows a new fleet as a whole, keeping the selected vehicle selected.
+func (m *Model) setEntries(entries []fleet.Entry) {
+	m.whole.hold(entries)
+	if m.opts.Feed.box == nil { // shared rows change only through the feed
+		m.list.setRows(NewRows(entries, m.iv, m.now))
 	}
-	l.counts[l.rows[i].e.Badge]--
-	l.rows[i] = l.newRow(e, iv)
-	l.counts[e.Badge]++
-	l.stale = true
 }
 
-// settle re-sorts, re-filters and rebuilds the ready clock after patches, keeping the selection.
-func (l *list) settle(iv policy.Intervals) {
-	if !l.stale {
+// patchEntry shows one vehicle's new data: its row is made again and moves to its new place. A vehicle the table
+// does not know yet arrives with the next listing.
+func (m *Model) patchEntry(e fleet.Entry, unsaved bool) {
+	if m.opts.Feed.box != nil { // shared rows change only through the feed
 		return
 	}
-	l.stale = false
-	id, _ := l.selectedID()
-	l.clocks()
-	l.resort()
-	l.selectID(id)
+	rows, changed := m.list.rows.with([]rowChange{{e: e, unsaved: unsaved}}, m.now)
+	m.list.apply(rows, changed)
 }

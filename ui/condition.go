@@ -7,7 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"fleetkey/fleet"
-	"fleetkey/policy"
+	"fleetkey/fleet/ledger"
 	"fleetkey/ui/safe"
 	"fleetkey/ui/state"
 )
@@ -25,9 +25,9 @@ func (m *Model) stateStyle(s state.State) lipgloss.Style {
 
 // stateLines are the detail pane's lines for the state: the word, since when and until when, then on a line of its
 // own the error behind it (from outside, so cleaned), wrapped to w. None when there is nothing to say.
-func (m *Model) stateLines(r *row, w int) []string {
-	s := state.Of(r.e.Condition(m.now), r.unsaved)
-	rec := r.e.Record
+func (m *Model) stateLines(r *row, e fleet.Entry, w int) []string {
+	s := r.stateAt(m.now)
+	rec := e.Record
 	head, cause := s.Label(), safe.Clean(rec.LastError)
 	switch s {
 	case state.OK:
@@ -36,7 +36,7 @@ func (m *Model) stateLines(r *row, w int) []string {
 		head += ": reads stopped" + m.since(rec.LastErrorAt)
 		cause = safe.Clean(rec.Stopped)
 	case state.Unsaved:
-		head += m.since(m.list.unsaved[r.e.ID])
+		head += m.since(when(r.unsavedAt))
 		cause = "its last answer is not on disk; no read until it is saved"
 	case state.Limited:
 		head += m.since(rec.LastErrorAt) + fmt.Sprintf(", until %s (in %s)", clockTime(rec.NotBefore),
@@ -44,26 +44,25 @@ func (m *Model) stateLines(r *row, w int) []string {
 	case state.Failing:
 		head += ": " + plural(max(rec.Failures, 1), "failure") + " in a row, the last " + age(rec.LastErrorAt, m.now)
 	case state.Asleep:
-		head, cause = m.asleepLines(r)
+		head, cause = m.asleepLines(rec)
 	}
 	st := m.stateStyle(s)
 	return []string{m.hang("State", head, st, w), m.hang("", cause, st, w)}
 }
 
 // stateTellsError says the State line shows the vehicle's last error, so the Error line would say it twice.
-func (m *Model) stateTellsError(r *row) bool {
-	switch state.Of(r.e.Condition(m.now), r.unsaved) {
+func (m *Model) stateTellsError(r *row, rec ledger.Record) bool {
+	switch r.stateAt(m.now) {
 	case state.Billing, state.Rejected, state.Limited, state.Failing:
 		return true
 	case state.Asleep:
-		return state.AsleepByError(r.e.Record)
+		return state.AsleepByError(rec)
 	}
 	return false
 }
 
 // asleepLines say where the sleep was learned: a 409 or the asleep signal of a read, or the config.
-func (m *Model) asleepLines(r *row) (head, cause string) {
-	rec := r.e.Record
+func (m *Model) asleepLines(rec ledger.Record) (head, cause string) {
 	head = state.Asleep.Label()
 	switch {
 	case state.AsleepByError(rec):
@@ -91,70 +90,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// newRow prepares e at the list's clock, with what the list knows of its unsaved answer.
-func (l *list) newRow(e fleet.Entry, iv policy.Intervals) row {
-	_, unsaved := l.unsaved[e.ID]
-	return newRow(e, iv, l.now, unsaved)
-}
-
-// clocks rebuilds what the rows' times give: the ready clocks, and the rows whose state ends by the clock alone.
-func (l *list) clocks() {
-	l.ready = newReadyClock(l.rows)
-	l.unknown = newReadyClockOf(l.rows, func(r *row) bool { return r.e.Badge == policy.Unknown })
-	l.limited = l.limited[:0]
-	for i := range l.rows {
-		if l.rows[i].state == state.Limited {
-			l.limited = append(l.limited, i)
-		}
-	}
-	l.stateUntil = l.limitedUntil()
-}
-
-// limitedUntil is the earliest Retry-After of the rate-limited rows; zero when there is none.
-func (l *list) limitedUntil() time.Time {
-	var until time.Time
-	for _, i := range l.limited {
-		if nb := l.rows[i].e.Record.NotBefore; until.IsZero() || nb.Before(until) {
-			until = nb
-		}
-	}
-	return until
-}
-
-// setNow moves the list's clock. When a Retry-After passes, the rows it held are made again, so that their state's
-// word leaves the filter's haystack too: work for those rows only, once per such moment, not per tick. Their place
-// in the order does not change (their readyAt was the Retry-After already).
-func (l *list) setNow(now time.Time, iv policy.Intervals) {
-	l.now = now
-	if l.stateUntil.IsZero() || now.Before(l.stateUntil) {
-		return
-	}
-	still := l.limited[:0]
-	for _, i := range l.limited {
-		if l.rows[i].e.Record.NotBefore.After(now) {
-			still = append(still, i)
-			continue
-		}
-		l.rows[i] = l.newRow(l.rows[i].e, iv)
-	}
-	l.limited = still
-	l.stateUntil = l.limitedUntil()
-	if l.filter != "" {
-		id, _ := l.selectedID()
-		l.refilter()
-		l.selectID(id)
-	}
-}
-
-// markUnsaved records whether vehicle id's last answer is unsaved, and since when; its row follows with the patch.
-func (l *list) markUnsaved(id string, unsaved bool, now time.Time) {
-	_, was := l.unsaved[id]
-	switch {
-	case unsaved && !was:
-		l.unsaved[id] = now
-	case !unsaved && was:
-		delete(l.unsaved, id)
-	}
 }

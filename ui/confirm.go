@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
 	"fleetkey/ui/safe"
@@ -39,8 +40,8 @@ func (m *Model) question() string {
 	if !ok {
 		return "read " + safe.Clean(m.ask.ids[0]) + "?" + answer
 	}
-	iv := m.iv.Of(r.e.Badge)
-	return fmt.Sprintf("this spends %s's only read for %s; next allowed at %s.", r.name, every(iv),
+	iv := m.iv.Of(r.badge())
+	return fmt.Sprintf("this spends %s's only read for %s; next allowed at %s.", r.name(), every(iv),
 		m.now.Add(iv).UTC().Format("15:04")+" UTC") + answer
 }
 
@@ -79,8 +80,8 @@ func (m *Model) startRead() tea.Cmd {
 		m.status = m.news(why, true)
 		return nil
 	}
-	if spendsOnlyRead(r.e.Badge) {
-		m.ask = ask{ids: []string{r.e.ID}}
+	if spendsOnlyRead(r.badge()) {
+		m.ask = ask{ids: []string{r.id}}
 		return nil
 	}
 	return m.readRow(r)
@@ -92,8 +93,8 @@ func (m *Model) readRow(r *row) tea.Cmd {
 		m.status = m.news(why, true)
 		return nil
 	}
-	m.status = m.news("reading "+r.name+"…", false)
-	return readVehicle(m.opts.Reader, m.opts.Clock, r.e.ID, false)
+	m.status = m.news("reading "+r.name()+"…", false)
+	return readVehicle(m.opts.Reader, m.opts.Clock, r.id, false)
 }
 
 // readVehicle spends one read through the Reader's gate; inBatch marks a read of R's.
@@ -110,15 +111,15 @@ func readVehicle(rd Reader, clock func() time.Time, id string, inBatch bool) tea
 func (m *Model) refusal(r *row) string {
 	switch r.hold() {
 	case "stopped":
-		return fmt.Sprintf("%s: reads stopped: %s", safe.Clean(r.e.ID), safe.Clean(r.e.Record.Stopped))
+		return fmt.Sprintf("%s: reads stopped: %s", safe.Clean(r.id), safe.Clean(m.list.rows.stops[r.id]))
 	case "held":
-		return safe.Clean(r.e.ID) + ": held until its last answer is saved"
+		return safe.Clean(r.id) + ": held until its last answer is saved"
 	}
-	at, ok := r.e.NextRead(m.iv, m.now)
+	at, ok := r.next(m.iv, m.now)
 	if ok && !at.After(m.now) {
 		return ""
 	}
-	return refusal(r.e.ID, at, ok, m.now)
+	return refusal(r.id, at, ok, m.now)
 }
 
 func refusal(id string, at time.Time, ok bool, now time.Time) string {
@@ -139,7 +140,7 @@ func refusalOf(na *ledger.NotAllowedError, now time.Time) string {
 // readDone shows a read's outcome; a read of R's goes on to the next vehicle.
 func (m *Model) readDone(msg readDoneMsg) tea.Cmd {
 	if msg.entries != nil {
-		m.list.setEntries(msg.entries, m.iv)
+		m.readEntries(msg.id, msg.entries)
 	}
 	if msg.batch && m.batch.active() {
 		m.batch.count(msg, m.now)
@@ -157,11 +158,19 @@ func (m *Model) readDone(msg readDoneMsg) tea.Cmd {
 	return nil
 }
 
-// byID is the row of vehicle id.
-func (l *list) byID(id string) (*row, bool) {
-	i, ok := l.index[id]
-	if !ok {
-		return nil, false
+// readEntries shows the fleet after a read of vehicle id: only its row changes when the fleet is the same vehicles;
+// else every row is made again.
+func (m *Model) readEntries(id string, entries []fleet.Entry) {
+	if len(entries) != m.list.rows.Len() {
+		m.setEntries(entries)
+		return
 	}
-	return &l.rows[i], true
+	for _, e := range entries {
+		if e.ID == id {
+			m.patchEntry(e, false)
+			m.whole.heard(e)
+			return
+		}
+	}
+	m.setEntries(entries)
 }

@@ -100,7 +100,7 @@ func (m *Model) usersAdded(msg usersAddedMsg) {
 		return
 	}
 	if entries, err := m.opts.Connector.Entries(); err == nil {
-		m.list.setEntries(entries, m.iv)
+		m.setEntries(entries)
 	}
 	m.conn.added = msg.added
 	m.conn.outcome = make([]string, len(msg.added))
@@ -125,8 +125,8 @@ func (m *Model) confirmed(msg confirmedMsg) {
 	i := m.conn.at
 	m.conn.step = stepVehicle
 	if msg.entry.ID != "" {
-		m.list.patch(msg.entry, m.iv)
-		m.list.settle(m.iv)
+		m.patchEntry(msg.entry, false)
+		m.whole.heard(msg.entry)
 		m.conn.added[i] = msg.entry
 	}
 	m.conn.outcome[i] = m.outcomeOf(msg.entry, msg.err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"fleetkey/fleet"
 	"fleetkey/fleet/ledger"
 	"fleetkey/ui/safe"
 )
@@ -12,31 +13,31 @@ import (
 // dataLines shows what the last reads told of the vehicle: each value with its age (from the vehicle's own update
 // time), the last good value kept when a later signal failed, where the key status and the VIN came from, and the
 // last error unless the State line tells it. Nothing when the vehicle was never read through an API.
-func (m *Model) dataLines(r *row, w int) []string {
-	rec := r.e.Record
+func (m *Model) dataLines(r *row, e fleet.Entry, w int) []string {
+	rec := e.Record
 	var lines []string
 	switch {
 	case rec.Reading != nil:
-		lines = append(lines, m.readingLines(rec.Reading)...)
+		lines = append(lines, m.readingLines(rec.Reading, rec)...)
 	case rec.IsLean():
-		lines = append(lines, m.styles.key.Render("Data")+" read "+age(rec.ReadingAt, m.now)+" · "+m.leanLine(r))
+		lines = append(lines, m.styles.key.Render("Data")+" read "+age(rec.ReadingAt, m.now)+" · "+m.leanLine(r.id))
 	}
 	if rec.Key != "" {
 		lines = append(lines, m.fact("Key", fmt.Sprintf("%s, learned %s", rec.Key, age(rec.KeyAt, m.now))),
 			m.fact("", m.styles.dim.Render("from the "+safe.Clean(rec.KeySource))))
 	}
-	if rec.VIN != "" && r.e.VIN == rec.VIN {
+	if rec.VIN != "" && e.VIN == rec.VIN {
 		lines = append(lines, m.fact("VIN from", "vehicleidentification-vin, "+age(rec.VINAt, m.now)))
 	}
-	if rec.LastError != "" && (rec.DataAt().IsZero() || rec.LastErrorAt.After(rec.DataAt())) && !m.stateTellsError(r) {
+	if rec.LastError != "" && (rec.DataAt().IsZero() || rec.LastErrorAt.After(rec.DataAt())) && !m.stateTellsError(r, rec) {
 		lines = append(lines, m.hang("Error", safe.Clean(rec.LastError)+" "+age(rec.LastErrorAt, m.now), m.styles.errText, w))
 	}
 	return lines
 }
 
-func (m *Model) readingLines(rd *ledger.Reading) []string {
+func (m *Model) readingLines(rd *ledger.Reading, rec ledger.Record) []string {
 	stale := ""
-	if m.isStale(rd) {
+	if rec.LastErrorAt.After(rd.At) {
 		stale = m.styles.warn.Render(" (stale: the last read failed)")
 	}
 	lines := []string{m.styles.key.Render("Data") + " read " + age(rd.At, m.now) + stale}
@@ -70,11 +71,6 @@ func (m *Model) readingLines(rd *ledger.Reading) []string {
 		lines = append(lines, m.fact("No key", m.styles.warn.Render("the virtual key is required for "+strings.Join(needKey, ", "))))
 	}
 	return lines
-}
-
-// isStale says the data shown is older than the last attempt: a later read failed.
-func (m *Model) isStale(rd *ledger.Reading) bool {
-	return m.list.selectedRecord().LastErrorAt.After(rd.At)
 }
 
 func (m *Model) fact(label, text string) string { return m.styles.dim.Render(pad(label, 10)) + text }

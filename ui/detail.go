@@ -10,6 +10,7 @@ import (
 	"fleetkey/policy"
 	"fleetkey/ui/qr"
 	"fleetkey/ui/safe"
+	"fleetkey/ui/state"
 )
 
 // explain is the badge's rule in one line.
@@ -37,12 +38,12 @@ func (m *Model) detailView() string {
 	if !ok {
 		return "no vehicle selected"
 	}
-	facts := m.facts(r, m.textWidth(r.e.KeyURL))
-	if r.e.KeyURL == "" {
+	facts := m.facts(r, m.textWidth(r.keyURL))
+	if r.keyURL == "" {
 		return facts + "\n\n" + m.styles.key.Render("No virtual key is required") +
 			"\nA 2020-or-earlier Model S/X is read without one."
 	}
-	return m.withQR(facts+"\n\n"+m.installGuide(), r.e.KeyURL)
+	return m.withQR(facts+"\n\n"+m.installGuide(), r.keyURL)
 }
 
 // withQR lays text out with the QR code of link to its right, so the code gets the full height, and the link under
@@ -91,19 +92,30 @@ func (m *Model) hang(label, text string, st lipgloss.Style, w int) string {
 // paint is how the QR's colours reach this terminal.
 func (m *Model) paint() qr.Paint { return qr.PaintFor(m.colour, m.isDark, m.invert) }
 
-// facts are the vehicle's lines of the detail pane, long ones wrapped to w.
+// facts are the vehicle's lines of the detail pane, long ones wrapped to w. What needs the vehicle's whole entry
+// waits for it (see wantRecord), saying so.
 func (m *Model) facts(r *row, w int) string {
 	label := func(k string) string { return m.styles.dim.Render(pad(k, 10)) }
 	lines := []string{
-		m.styles.title.Render(r.name),
-		label("ID") + safe.Clean(r.e.ID),
-		label("VIN") + r.vin,
-		label("Vehicle") + safe.Clean(r.e.Make) + " " + r.model,
-		label("Badge") + m.styles.badge[r.e.Badge].Render(r.badge),
-		m.styles.dim.Render(explain(r.e.Badge, m.iv)),
+		m.styles.title.Render(r.name()),
+		label("ID") + safe.Clean(r.id),
+		label("VIN") + r.vin(),
+		label("Vehicle") + r.brand() + " " + r.model(),
+		label("Badge") + m.styles.badge[r.badge()].Render(badgeLabel(r.badge())),
+		m.styles.dim.Render(explain(r.badge(), m.iv)),
 	}
-	lines = append(append(lines, m.stateLines(r, w)...), label("Next read")+m.nextLine(r), label("Last read")+m.lastLine(r))
-	if data := m.dataLines(r, w); len(data) > 0 {
+	e, whole := m.whole.of(r.id)
+	if whole {
+		lines = append(lines, m.stateLines(r, e, w)...)
+	} else if s := r.stateAt(m.now); s != state.OK {
+		lines = append(lines, m.hang("State", s.Label(), m.stateStyle(s), w))
+	}
+	lines = append(lines, label("Next read")+m.nextLine(r), label("Last read")+m.lastLine(r))
+	data := []string{m.styles.key.Render("Data") + " " + m.leanLine(r.id)}
+	if whole {
+		data = m.dataLines(r, e, w)
+	}
+	if len(data) > 0 {
 		lines = append(append(lines, ""), data...)
 	}
 	return strings.Join(lines, "\n")
@@ -116,7 +128,7 @@ func (m *Model) nextLine(r *row) string {
 	case "held":
 		return "held: no read until its last answer is saved"
 	}
-	at, ok := r.e.NextRead(m.iv, m.now)
+	at, ok := r.next(m.iv, m.now)
 	switch {
 	case !ok:
 		return "asleep: no refresh until it wakes"
@@ -127,10 +139,11 @@ func (m *Model) nextLine(r *row) string {
 }
 
 func (m *Model) lastLine(r *row) string {
-	if r.e.LastRead.IsZero() {
+	last := when(r.lastRead)
+	if last.IsZero() {
 		return "never"
 	}
-	return fmt.Sprintf("%s (%s)", age(r.e.LastRead, m.now), r.e.LastRead.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("%s (%s)", age(last, m.now), last.Format(time.RFC3339))
 }
 
 // installGuide is the text beside the QR: the two ways to use it, then where the owner checks the result. The URL

@@ -81,7 +81,7 @@ func (m *Model) syncKeys() {
 		pane = m.back
 	}
 	list, busy := pane == focusList, m.batch.active()
-	k.ReadUnknown.SetEnabled(list && !m.opts.ReadOnly && !busy && m.list.unknown.ready(m.now) > 0)
+	k.ReadUnknown.SetEnabled(list && !m.opts.ReadOnly && !busy && m.list.rows.unknown.upTo(m.now) > 0)
 	k.StopReads.SetEnabled(list && busy)
 	k.Retry.SetEnabled(m.canRetry())
 	if list {

@@ -64,7 +64,7 @@ func TestHeaderHealth(t *testing.T) {
 			}
 			mustContain(t, screen(m), "retrying now")
 			// the trouble is over: the header and the key go with it.
-			ch <- fleet.Change{Entry: m.list.rows[0].e}
+			ch <- fleet.Change{Entry: testEntries()[0]}
 			m = run(t, m, waitChange(ch))
 			if h := header(m); strings.Contains(h, "retry") || strings.Contains(h, "not saved") {
 				t.Errorf("after a healthy change the header = %q, want the trouble gone", h)

@@ -33,15 +33,18 @@ type Options struct {
 	Entries   []fleet.Entry
 	Intervals policy.Intervals
 	Reader    Reader              // nil: reads are unavailable (as with ReadOnly)
-	Records   Records             // loads the whole record the detail pane shows; nil: it shows the rows' own
+	Records   Records             // loads the whole entry the detail pane shows; nil: the console holds Entries whole
 	Changes   <-chan fleet.Change // news of background reads; nil when there are none
-	Connector Connector           // adds vehicles with Smartcar Connect; nil: the a key is off
-	Clock     func() time.Time    // the time a read is recorded at; defaults to time.Now
-	Now       time.Time           // the first frame's time, until the first tick
-	Label     string              // shown in the header, e.g. "demo" or the config path
-	ReadOnly  bool                // hide and disable everything that changes state
-	NoColour  bool                // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
-	SyncTTY   bool                // force synchronized output on (plain sshd, where Bubble Tea skips the query)
+	// Feed, when set, is the console's subscription to rows shared with other consoles (see Shared): it replaces
+	// Entries and Changes, and the rows change only through it.
+	Feed      Feed
+	Connector Connector        // adds vehicles with Smartcar Connect; nil: the a key is off
+	Clock     func() time.Time // the time a read is recorded at; defaults to time.Now
+	Now       time.Time        // the first frame's time, until the first tick
+	Label     string           // shown in the header, e.g. "demo" or the config path
+	ReadOnly  bool             // hide and disable everything that changes state
+	NoColour  bool             // NO_COLOR: the QR is drawn with glyphs picked for the background, not colours
+	SyncTTY   bool             // force synchronized output on (plain sshd, where Bubble Tea skips the query)
 	AltScreen bool
 	// Listing says how far the shown listing is: the header says when it is the ledger's kept copy, and how far a
 	// refresh got, until one lands.
@@ -93,7 +96,7 @@ type Model struct {
 
 	ask   ask         // a question waiting for y; the zero ask is none
 	batch batch       // R's reads in progress; the zero batch is none
-	whole wholeRecord // the detail pane's whole record, when the row holds a lean copy
+	whole wholeRecord // the detail pane's whole entry
 }
 
 // status is the one line of news under the table: the last action's outcome or error. It fades after statusTTL.
@@ -132,7 +135,7 @@ func New(opts Options) Model {
 	m := Model{
 		opts:   opts,
 		iv:     opts.Intervals,
-		list:   newList(opts.Entries, opts.Intervals, opts.Now),
+		list:   newList(firstRows(opts), opts.Now),
 		keys:   newKeyMap(opts.ReadOnly, opts.Connector != nil && !opts.ReadOnly),
 		help:   help.New(),
 		filter: newFilterInput(),
@@ -143,6 +146,10 @@ func New(opts Options) Model {
 		qr:     qr.NewCache(),
 		frame:  &frameCache{rev: ^uint64(0)},
 	}
+	if opts.Records == nil && opts.Feed.box == nil {
+		m.whole.held = map[string]fleet.Entry{}
+		m.whole.hold(opts.Entries)
+	}
 	m.opts.Entries = nil // the list holds its own rows; keeping the slice would double the memory of a large fleet
 	if len(opts.Notes) > 0 {
 		m.status = m.news(strings.Join(opts.Notes, "; "), false)
@@ -151,6 +158,14 @@ func New(opts Options) Model {
 	m.syncKeys()
 	m.applyTheme()
 	return m
+}
+
+// firstRows are the rows a console starts with: its feed's, or its own made of opts.Entries.
+func firstRows(opts Options) *Rows {
+	if opts.Feed.box != nil {
+		return opts.Feed.rows
+	}
+	return NewRows(opts.Entries, opts.Intervals, opts.Now)
 }
 
 func newFilterInput() textinput.Model {
@@ -170,7 +185,7 @@ func (m *Model) applyTheme() {
 // Init starts the clock, asks the terminal for its background, and turns synchronized output on where Bubble Tea
 // would not (a ModeReportMsg for mode 2026 makes the program enable it).
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor, waitChange(m.opts.Changes)}
+	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor, waitChange(m.opts.Changes), waitFeed(m.opts.Feed.box)}
 	if m.opts.SyncTTY {
 		cmds = append(cmds, func() tea.Msg {
 			return tea.ModeReportMsg{Mode: ansi.ModeSynchronizedOutput, Value: ansi.ModeReset}

@@ -85,10 +85,10 @@ func (m *Model) titleLine() string {
 		left += "  " + m.styles.warn.Render(safe.Clean(m.opts.Label))
 	}
 
-	parts := []string{fmt.Sprintf("%d vehicles", len(m.list.rows)),
-		m.styles.key.Render(fmt.Sprintf("ready %d", m.list.ready.ready(m.now)))}
+	parts := []string{fmt.Sprintf("%d vehicles", m.list.rows.Len()),
+		m.styles.key.Render(fmt.Sprintf("ready %d", m.list.rows.ready.upTo(m.now)))}
 	for _, b := range policy.Badges {
-		parts = append(parts, m.styles.badge[b].Render(fmt.Sprintf("%s %d", badgeLabel(b), m.list.counts[b])))
+		parts = append(parts, m.styles.badge[b].Render(fmt.Sprintf("%s %d", badgeLabel(b), m.list.rows.counts[b])))
 	}
 	var news []string // the trouble first: it is what the operator must know now (the fleet's, on the next line)
 	switch {

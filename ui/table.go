@@ -28,12 +28,12 @@ type cellCtx struct {
 
 var (
 	colName  = column{"NAME", 0, nameCell}
-	colVIN   = column{"VIN", 17, func(r *row, _ cellCtx) string { return r.vin }}
-	colModel = column{"MODEL", 14, func(r *row, _ cellCtx) string { return r.model }}
-	colBadge = column{"BADGE", 15, func(r *row, _ cellCtx) string { return r.badge }}
+	colVIN   = column{"VIN", 17, func(r *row, _ cellCtx) string { return r.vin() }}
+	colModel = column{"MODEL", 14, func(r *row, _ cellCtx) string { return r.model() }}
+	colBadge = column{"BADGE", 15, func(r *row, _ cellCtx) string { return badgeLabel(r.badge()) }}
 	colState = column{"STATE", 10, func(_ *row, c cellCtx) string { return c.state.Cell() }}
 	colNext  = column{"NEXT READ", 10, nextCell}
-	colLast  = column{"LAST READ", 11, func(r *row, c cellCtx) string { return age(r.e.LastRead, c.now) }}
+	colLast  = column{"LAST READ", 11, func(r *row, c cellCtx) string { return age(when(r.lastRead), c.now) }}
 )
 
 // minNameWidth is the least room the name keeps before a lower-priority column is dropped.
@@ -46,7 +46,7 @@ func nextCell(r *row, c cellCtx) string {
 	if h := r.hold(); h != "" {
 		return h
 	}
-	at, ok := r.e.NextRead(c.iv, c.now)
+	at, ok := r.next(c.iv, c.now)
 	if !ok {
 		return "asleep"
 	}
@@ -92,9 +92,9 @@ func nameWidth(cols []column, width int) int {
 // nameCell is the name, after the state's mark when the table has no room for the state column: "⚠ Airport runner".
 func nameCell(r *row, c cellCtx) string {
 	if c.markName && c.state != state.OK {
-		return c.state.Mark() + " " + r.name
+		return c.state.Mark() + " " + r.name()
 	}
-	return r.name
+	return r.name()
 }
 
 // markedName colours the mark at the start of a name cell that nameCell gave one.
@@ -124,7 +124,7 @@ func (m *Model) tableView(width int) string {
 	ctx := cellCtx{now: m.now, iv: m.iv, markName: !hasState(cols)}
 	for vi, i := range m.list.visible() {
 		b.WriteByte('\n')
-		b.WriteString(m.rowLine(&m.list.rows[i], cols, nw, ctx, m.list.offset+vi == m.list.cursor))
+		b.WriteString(m.rowLine(m.list.rows.row(i), cols, nw, ctx, m.list.offset+vi == m.list.cursor))
 	}
 	if len(m.list.view) == 0 {
 		b.WriteString("\n" + m.styles.dim.Render(pad("  no vehicle matches the filter", width)))
@@ -142,13 +142,13 @@ func (m *Model) headerLine(cols []column, nw int) string {
 
 func (m *Model) rowLine(r *row, cols []column, nw int, ctx cellCtx, selected bool) string {
 	parts := make([]string, len(cols))
-	ctx.state = state.Of(r.e.Condition(ctx.now), r.unsaved)
+	ctx.state = r.stateAt(ctx.now)
 	for i, c := range cols {
 		cell := pad(c.cell(r, ctx), widthOf(c, nw))
 		switch {
 		case selected:
 		case c.title == colBadge.title:
-			cell = m.styles.badge[r.e.Badge].Render(cell)
+			cell = m.styles.badge[r.badge()].Render(cell)
 		case c.title == colState.title:
 			cell = m.stateStyle(ctx.state).Render(cell)
 		case c.title == colName.title && ctx.markName:

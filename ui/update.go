@@ -29,7 +29,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.ticked(time.Time(msg))
 	case tea.WindowSizeMsg, tea.BackgroundColorMsg, tea.ColorProfileMsg:
 		m.terminal(msg)
-	case readDoneMsg, Notice, changeMsg, flowStartedMsg, listenedMsg, refusedMsg, usersAddedMsg, confirmedMsg:
+	case readDoneMsg, Notice, changeMsg, feedMsg, flowStartedMsg, listenedMsg, refusedMsg, usersAddedMsg, confirmedMsg:
 		return m.report(msg)
 	case recordMsg:
 		m.gotRecord(msg)
@@ -51,8 +51,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // ticked moves the model's clock to now: the countdowns, the order, and the status line's expiry.
 func (m Model) ticked(now time.Time) (tea.Model, tea.Cmd) {
 	m.now = now
-	m.list.setNow(m.now, m.iv)
-	m.list.settle(m.iv)
+	m.list.setNow(m.now)
 	if m.status.text != "" && m.now.Sub(m.status.at) >= statusTTL {
 		m.status = status{}
 	}
@@ -71,7 +70,7 @@ func (m *Model) terminal(msg tea.Msg) {
 	case tea.ColorProfileMsg:
 		m.colour = !m.opts.NoColour && msg.Profile > colorprofile.ASCII
 		if r, ok := m.list.selected(); ok && m.focus == focusDetail {
-			m.keys.forDetail(m.colour, r.e.KeyURL != "")
+			m.keys.forDetail(m.colour, r.keyURL != "")
 		}
 	}
 }
@@ -90,6 +89,12 @@ func (m Model) report(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.applyChange(msg.change)
 		cmd = waitChange(m.opts.Changes)
+	case feedMsg:
+		if !msg.ok {
+			return m, nil
+		}
+		m.fed(msg)
+		cmd = waitFeed(m.opts.Feed.box)
 	case flowStartedMsg:
 		cmd = m.flowStarted(msg)
 	case listenedMsg:
@@ -205,7 +210,7 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Open):
 		if r, ok := m.list.selected(); ok {
 			m.focus = focusDetail
-			m.keys.forDetail(m.colour, r.e.KeyURL != "")
+			m.keys.forDetail(m.colour, r.keyURL != "")
 			m.whole.failedID = "" // opened again: try again
 		}
 	case key.Matches(msg, m.keys.Read):
@@ -236,12 +241,12 @@ func (m Model) detailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // copyURL puts the selected vehicle's key URL on the clipboard with OSC 52, which also works over SSH.
 func (m *Model) copyURL() tea.Cmd {
 	r, ok := m.list.selected()
-	if !ok || r.e.KeyURL == "" {
+	if !ok || r.keyURL == "" {
 		m.status = m.news("no key URL: this vehicle needs no virtual key", false)
 		return nil
 	}
-	m.status = m.news("copied "+r.e.KeyURL+" to the clipboard (OSC 52)", false)
-	return tea.SetClipboard(r.e.KeyURL)
+	m.status = m.news("copied "+r.keyURL+" to the clipboard (OSC 52)", false)
+	return tea.SetClipboard(r.keyURL)
 }
 
 // news is a status line set now.

@@ -168,7 +168,7 @@ func selectedName(m Model) string {
 	if !ok {
 		return ""
 	}
-	return r.name
+	return r.name()
 }
 
 func (f readerFunc) Read(_ context.Context, id string, now time.Time) ([]fleet.Entry, error) {

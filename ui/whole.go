@@ -3,50 +3,103 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
-	"fleetkey/fleet/ledger"
+	"fleetkey/fleet"
 	"fleetkey/ui/safe"
 )
 
-// Records loads a vehicle's whole record, its kept values with it. The rows hold lean copies (see
-// ledger.Record.Lean), which is what keeps a fleet of 100 000 small and quick to start; the detail pane asks for the
-// one vehicle it shows.
+// Records loads a vehicle's whole entry, its record's kept values with it. The rows keep only what the table needs
+// (see row), which is what keeps a fleet of 100 000 small and its rows shareable; the detail pane asks for the one
+// vehicle it shows.
 type Records interface {
-	Record(id string) (ledger.Record, error)
+	Entry(id string) (fleet.Entry, error)
 }
 
-// recordMsg is a vehicle's whole record, or why it could not be loaded.
+// recordMsg is a vehicle's whole entry, or why it could not be loaded.
 type recordMsg struct {
 	id  string
-	rec ledger.Record
+	e   fleet.Entry
 	err error
 }
 
-// wholeRecord is where the detail pane's whole record stands: the vehicle it is being loaded for, or the one whose
-// load failed and why (not tried again until the pane is opened again).
+// wholeRecord is the detail pane's whole entry: the one loaded, the vehicle it is being loaded for, or the one whose
+// load failed and why (not tried again until the pane is opened again). A console without Records holds the
+// entries it was given, whole (held).
 type wholeRecord struct {
+	held     map[string]fleet.Entry
+	entry    fleet.Entry // ID "" when none is loaded
 	loading  string
 	failedID string
 	failed   string
 }
 
-// wantRecord loads the whole record of the vehicle the detail pane shows, when its row holds a lean copy.
+// hold keeps entries whole when the console has no Records to load them from; with Records it keeps the loaded
+// entry's whole record while it is as new as the listing's.
+func (w *wholeRecord) hold(entries []fleet.Entry) {
+	if w.held == nil {
+		for _, e := range entries {
+			if e.ID == w.entry.ID {
+				w.heard(e)
+			}
+		}
+		return
+	}
+	clear(w.held)
+	for _, e := range entries {
+		w.held[e.ID] = e
+	}
+}
+
+// heard takes a vehicle's news: a held entry is replaced; the loaded one keeps its whole record unless the news is
+// newer, when it is loaded again.
+func (w *wholeRecord) heard(e fleet.Entry) {
+	if w.held != nil {
+		w.held[e.ID] = e
+		return
+	}
+	if e.ID != w.entry.ID {
+		return
+	}
+	rec := w.entry.Record
+	w.entry = e
+	if e.Record.IsLean() {
+		if e.Record.UpdatedAt.After(rec.UpdatedAt) {
+			w.entry = fleet.Entry{} // newer than what was loaded: load it again
+			return
+		}
+		w.entry.Record = rec
+	}
+}
+
+// of is vehicle id's whole entry, when the console has it.
+func (w *wholeRecord) of(id string) (fleet.Entry, bool) {
+	if w.held != nil {
+		e, ok := w.held[id]
+		return e, ok
+	}
+	return w.entry, w.entry.ID == id && id != ""
+}
+
+// wantRecord loads the whole entry of the vehicle the detail pane shows, when the console does not have it.
 func (m *Model) wantRecord() tea.Cmd {
 	if m.focus != focusDetail || m.opts.Records == nil {
 		return nil
 	}
 	r, ok := m.list.selected()
-	if !ok || !r.e.Record.IsLean() || m.whole.loading == r.e.ID || m.whole.failedID == r.e.ID {
+	if !ok {
 		return nil
 	}
-	id, src := r.e.ID, m.opts.Records
+	if _, have := m.whole.of(r.id); have || m.whole.loading == r.id || m.whole.failedID == r.id {
+		return nil
+	}
+	id, src := r.id, m.opts.Records
 	m.whole.loading = id
 	return func() tea.Msg {
-		rec, err := src.Record(id)
-		return recordMsg{id: id, rec: rec, err: err}
+		e, err := src.Entry(id)
+		return recordMsg{id: id, e: e, err: err}
 	}
 }
 
-// gotRecord puts a loaded whole record into its row.
+// gotRecord keeps a loaded whole entry for the detail pane.
 func (m *Model) gotRecord(msg recordMsg) {
 	if m.whole.loading == msg.id {
 		m.whole.loading = ""
@@ -55,24 +108,12 @@ func (m *Model) gotRecord(msg recordMsg) {
 		m.whole.failedID, m.whole.failed = msg.id, safe.Clean(msg.err.Error())
 		return
 	}
-	m.list.whole(msg.id, msg.rec)
+	m.whole.entry = msg.e
 }
 
-// whole replaces the lean record of vehicle id's row with its whole one, unless the row has had newer news since.
-func (l *list) whole(id string, rec ledger.Record) {
-	i, ok := l.index[id]
-	if !ok {
-		return
-	}
-	cur := &l.rows[i].e.Record
-	if cur.IsLean() && !rec.UpdatedAt.Before(cur.UpdatedAt) {
-		*cur = rec
-	}
-}
-
-// leanLine is the detail pane's word on kept values it does not have yet.
-func (m *Model) leanLine(r *row) string {
-	if m.whole.failedID == r.e.ID {
+// leanLine is the detail pane's word on a vehicle whose whole entry it does not have yet.
+func (m *Model) leanLine(id string) string {
+	if m.whole.failedID == id {
 		return m.styles.errText.Render("cannot load the kept values: " + m.whole.failed)
 	}
 	return m.styles.dim.Render("loading the kept values…")

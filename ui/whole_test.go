@@ -29,17 +29,21 @@ func leanFixture(t *testing.T) ([]fleet.Entry, *fleet.Fleet, ledger.Ledger) {
 		t.Fatal(err)
 	}
 	entries[4].Record, entries[4].LastRead = whole.Lean(), at
-	return entries, fleet.New(config.Config{}, l), l
+	vehicles := make([]fleet.Vehicle, len(entries))
+	for i, e := range entries {
+		vehicles[i] = e.Vehicle
+	}
+	return entries, fleet.New(config.Config{Vehicles: vehicles}, l), l
 }
 
-// TestDetailLoadsTheWholeRecord: a row holds a lean copy, and the detail pane loads the whole record from the ledger
-// when it opens, saying so until it has it.
+// TestDetailLoadsTheWholeRecord: a row holds only what the table needs, and the detail pane loads the vehicle's whole
+// entry from the fleet when it opens, saying so until it has it.
 func TestDetailLoadsTheWholeRecord(t *testing.T) {
 	entries, f, _ := leanFixture(t)
 	m := newTestModel(t, 120, 40, Options{Entries: entries, Records: f})
 	m = filterTo(t, m, "spare")
 	m, cmd := updateCmd(m, press("enter"))
-	mustContain(t, screen(m), "Data read 20m ago · loading the kept values…")
+	mustContain(t, screen(m), "Data loading the kept values…")
 	if cmd == nil {
 		t.Fatal("opening the detail of a lean row asked for nothing")
 	}

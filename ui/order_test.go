@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/fleet/ledger"
+	"fleetkey/policy"
+)
+
+// randomChange is vehicle i of entries after a read at a random time, sometimes failed, rate-limited, stopped or
+// unsaved, and sometimes with a new name: every key of the order can move.
+func randomChange(rng *rand.Rand, entries []fleet.Entry, now time.Time) rowChange {
+	e := entries[rng.IntN(len(entries))]
+	e.LastRead = now.Add(-time.Duration(rng.IntN(9*3600)) * time.Second)
+	e.Record = ledger.Record{UpdatedAt: now}
+	switch rng.IntN(6) {
+	case 0:
+		e.Record.LastError, e.Record.ErrorKind, e.Record.LastErrorAt = "429", ledger.KindRateLimited, now
+		e.Record.NotBefore = now.Add(time.Duration(rng.IntN(600)) * time.Second)
+	case 1:
+		e.Record.Stopped, e.Record.ErrorKind = "430", ledger.KindBilling
+	case 2:
+		e.Name = fmt.Sprintf("Renamed %d", rng.IntN(50))
+	case 3:
+		e.Badge = policy.Badges[rng.IntN(len(policy.Badges))]
+	}
+	return rowChange{e: e, unsaved: rng.IntN(8) == 0}
+}
+
+// wantOrder is the order and view a list sorting everything would have.
+func wantOrder(l *list) (sorted, view []int32) {
+	fresh := list{now: l.now, sort: l.sort}
+	fresh.rows = l.rows
+	fresh.setFilter(l.filter)
+	fresh.resort()
+	return fresh.sorted, fresh.view
+}
+
+// TestApplyMovesOnlyTheChangedRows: after any run of changes, one at a time or in bursts, the order and the filtered
+// view that apply keeps are exactly those of sorting everything, for every sort and with and without a filter, and the
+// selected vehicle stays selected while it is in view.
+func TestApplyMovesOnlyTheChangedRows(t *testing.T) {
+	for _, k := range []sortKey{byNextRead, byName, byBadge} {
+		for _, filter := range []string{"", "depot 1", "limited", "keyless", "stopped"} {
+			t.Run(fmt.Sprintf("%s/%q", k, filter), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(k), uint64(len(filter))))
+				entries := bigFleet(500)
+				l := newList(NewRows(entries, policy.DefaultIntervals(), testNow), testNow)
+				l.setHeight(20)
+				l.sort = k
+				l.resort()
+				l.setFilter(filter)
+				for step := range 300 {
+					now := testNow.Add(time.Duration(step) * time.Second)
+					l.setNow(now)
+					l.move(rng.IntN(7) - 3)
+					id, had := l.selectedID()
+					burst := make([]rowChange, 1+rng.IntN(4))
+					for i := range burst {
+						burst[i] = randomChange(rng, entries, now)
+					}
+					rows, changed := l.rows.with(burst, now)
+					l.apply(rows, changed)
+					sorted, view := wantOrder(&l)
+					if !slices.Equal(l.sorted, sorted) || !slices.Equal(l.view, view) {
+						t.Fatalf("step %d: the order after apply differs from sorting everything", step)
+					}
+					if r, ok := l.rows.byID(id); had && ok && (filter == "" || l.q.match(r, l.now)) {
+						if got, _ := l.selectedID(); got != id {
+							t.Fatalf("step %d: the selection moved from %s to %s", step, id, got)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRowsAreShared: a change copies the chunk of the changed row and nothing the other rows hold, and the Rows it
+// was made from is unchanged, so the consoles that still show it see no change under them.
+func TestRowsAreShared(t *testing.T) {
+	entries := bigFleet(3 * chunkRows)
+	old := NewRows(entries, policy.DefaultIntervals(), testNow)
+	e := entries[chunkRows+5]
+	e.Name = "Changed"
+	rows, changed := old.with([]rowChange{{e: e}}, testNow)
+	if !slices.Equal(changed, []int32{chunkRows + 5}) {
+		t.Fatalf("changed = %v, want [%d]", changed, chunkRows+5)
+	}
+	if got := old.row(chunkRows + 5).name(); got != entries[chunkRows+5].Name {
+		t.Errorf("the old Rows' row is now named %q: a change wrote under a console that still shows it", got)
+	}
+	if got := rows.row(chunkRows + 5).name(); got != "Changed" {
+		t.Errorf("the new Rows' row is named %q, want Changed", got)
+	}
+	for ch, same := range []bool{true, false, true} {
+		if shared := &old.chunks[ch][0] == &rows.chunks[ch][0]; shared != same {
+			t.Errorf("chunk %d shared = %v, want %v", ch, shared, same)
+		}
+	}
+	if old.ready.upTo(testNow) != rows.ready.upTo(testNow) && e.LastRead.Equal(entries[chunkRows+5].LastRead) {
+		t.Error("the ready clock changed for a change that moved no read")
+	}
+}

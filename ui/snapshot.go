@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"fleetkey/fleet"
+	"fleetkey/policy"
+	"fleetkey/ui/state"
+)
+
+// chunkRows is how many rows a chunk of a Rows holds: a change copies the chunks it touches, not the table.
+const chunkRows = 256
+
+// Rows is one state of the fleet's table: every vehicle's row, their badge counts and ready clocks. A Rows is never
+// changed once made, so every console showing the fleet (each of serve's sessions) shares one; a change makes a new
+// Rows that shares every chunk it does not touch (see with). Each console keeps its own order, filter and cursor
+// (see list).
+type Rows struct {
+	chunks  [][]row
+	n       int
+	ids     []int32           // the rows in the order of their ids, to find a vehicle's row; shared until a listing
+	stops   map[string]string // vehicle id → why its reads are stopped, for the few that are
+	counts  [4]int            // by badge
+	ready   clock             // the readyAt of every row with a next read
+	unknown clock             // the same, of the unknown vehicles, for R
+	limits  clock             // the Retry-After of every rate-limited row: when its state ends
+	iv      policy.Intervals
+}
+
+// NewRows prepares entries at now, the clock their states are judged at.
+func NewRows(entries []fleet.Entry, iv policy.Intervals, now time.Time) *Rows {
+	s := &Rows{n: len(entries), ids: make([]int32, len(entries)), stops: map[string]string{}, iv: iv}
+	urls := map[string]string{} // the key URLs, kept once: most fleets have one or two
+	for i, e := range entries {
+		if i%chunkRows == 0 {
+			s.chunks = append(s.chunks, make([]row, 0, min(chunkRows, len(entries)-i)))
+		}
+		c := &s.chunks[len(s.chunks)-1]
+		*c = append(*c, newRow(e, iv, now, time.Time{}, intern(urls, e.KeyURL)))
+		s.ids[i] = int32(i)
+		if e.Record.Stopped != "" {
+			s.stops[e.ID] = e.Record.Stopped
+		}
+	}
+	slices.SortFunc(s.ids, func(a, b int32) int { return strings.Compare(s.row(a).id, s.row(b).id) })
+	for i := range s.n {
+		s.count(s.row(int32(i)), 1)
+	}
+	s.ready.sort()
+	s.unknown.sort()
+	s.limits.sort()
+	return s
+}
+
+// intern returns the copy of s kept in m.
+func intern(m map[string]string, s string) string {
+	if k, ok := m[s]; ok {
+		return k
+	}
+	m[s] = s
+	return s
+}
+
+// Len is the number of vehicles.
+func (s *Rows) Len() int { return s.n }
+
+func (s *Rows) row(i int32) *row { return &s.chunks[i/chunkRows][i%chunkRows] }
+
+// byID is the row of vehicle id.
+func (s *Rows) byID(id string) (*row, bool) {
+	i, ok := s.indexOf(id)
+	if !ok {
+		return nil, false
+	}
+	return s.row(i), true
+}
+
+// indexOf is the index of vehicle id's row, found by binary search. With two vehicles of one id (a config error
+// elsewhere refused), it finds one of them.
+func (s *Rows) indexOf(id string) (int32, bool) {
+	at, ok := slices.BinarySearchFunc(s.ids, id, func(i int32, id string) int { return strings.Compare(s.row(i).id, id) })
+	if !ok {
+		return 0, false
+	}
+	return s.ids[at], true
+}
+
+// count adds the row to the counts and clocks (d = 1), or takes it out (d = -1). NewRows sorts the clocks once at
+// the end; with keeps them sorted.
+func (s *Rows) count(r *row, d int) {
+	s.counts[r.badge()] += d
+	edit := func(c *clock, v int64) {
+		switch {
+		case d < 0:
+			c.remove(v)
+		case c.sorted: // with: keep it sorted
+			c.insert(v)
+		default:
+			c.vals = append(c.vals, v)
+		}
+	}
+	if !r.noRead {
+		edit(&s.ready, r.readyAt)
+		if r.badge() == policy.Unknown {
+			edit(&s.unknown, r.readyAt)
+		}
+	}
+	if r.state == state.Limited {
+		edit(&s.limits, r.notBefore)
+	}
+}
+
+// rowChange is one vehicle's new data for with.
+type rowChange struct {
+	e       fleet.Entry
+	unsaved bool // its last answer could not be saved
+}
+
+// with returns the Rows after the changes, made at now, and the rows they changed. Vehicles not in the table are
+// left out (they arrive with the next listing). Only the chunks and clocks the changes touch are copied.
+func (s *Rows) with(changes []rowChange, now time.Time) (*Rows, []int32) {
+	if len(changes) == 0 {
+		return s, nil
+	}
+	n := *s
+	n.chunks = slices.Clone(s.chunks)
+	n.ready, n.unknown, n.limits = s.ready.clone(), s.unknown.clone(), s.limits.clone()
+	copied, stopsCopied := map[int32]bool{}, false
+	var changed []int32
+	for _, c := range changes {
+		i, ok := s.indexOf(c.e.ID)
+		if !ok {
+			continue
+		}
+		if why := c.e.Record.Stopped; n.stops[c.e.ID] != why {
+			if !stopsCopied {
+				n.stops, stopsCopied = maps.Clone(s.stops), true
+			}
+			n.stops[c.e.ID] = why
+			if why == "" {
+				delete(n.stops, c.e.ID)
+			}
+		}
+		if ch := i / chunkRows; !copied[ch] {
+			n.chunks[ch], copied[ch] = slices.Clone(s.chunks[ch]), true
+		}
+		old := n.row(i)
+		n.count(old, -1)
+		since := time.Time{}
+		if c.unsaved {
+			since = when(old.unsavedAt)
+			if since.IsZero() {
+				since = now
+			}
+		}
+		*old = newRow(c.e, s.iv, now, since, old.keyURLFor(c.e.KeyURL))
+		n.count(old, 1)
+		if !slices.Contains(changed, i) {
+			changed = append(changed, i)
+		}
+	}
+	return &n, changed
+}
+
+// keyURLFor is u, sharing the row's copy when it is the same.
+func (r *row) keyURLFor(u string) string {
+	if u == r.keyURL {
+		return r.keyURL
+	}
+	return u
+}
+
+// clock holds times in order, to count in O(log n) how many are at or before a moment.
+type clock struct {
+	vals   []int64
+	sorted bool
+}
+
+func (c *clock) sort() {
+	slices.Sort(c.vals)
+	c.sorted = true
+}
+
+func (c clock) clone() clock { return clock{vals: slices.Clone(c.vals), sorted: c.sorted} }
+
+func (c *clock) insert(v int64) {
+	i, _ := slices.BinarySearch(c.vals, v)
+	c.vals = slices.Insert(c.vals, i, v)
+}
+
+func (c *clock) remove(v int64) {
+	if i, ok := slices.BinarySearch(c.vals, v); ok {
+		c.vals = slices.Delete(c.vals, i, i+1)
+	}
+}
+
+// upTo counts the times at or before now.
+func (c clock) upTo(now time.Time) int {
+	n, _ := slices.BinarySearch(c.vals, now.UnixNano()+1)
+	return n
+}
+
+// between says a time lies in (from, to].
+func (c clock) between(from, to time.Time) bool {
+	return c.upTo(to) > c.upTo(from)
+}
