@@ -80,7 +80,7 @@ func run(ctx context.Context, sess ssh.Session, p *tea.Program) error {
 // model builds the session's console: a viewer's is read-only with no Reader and no Connector, so no request for a
 // read can leave for it; an operator's reads and onboarding go through the audit.
 func (s *Server) model(ctx context.Context, sess ssh.Session, k Key) (tea.Model, error) {
-	entries, err := s.d.Fleet.Entries()
+	rows, err := s.sharedRows()
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +92,8 @@ func (s *Server) model(ctx context.Context, sess ssh.Session, k Key) (tea.Model,
 	if s.d.Label != "" {
 		label = s.d.Label + " · " + label
 	}
-	opts := ui.Options{Entries: entries, Intervals: s.d.Intervals, Label: label, ReadOnly: k.Role != Operator,
-		Changes: s.d.Fleet.Changes(ctx), Records: s.d.Fleet, NoColour: noColour(sess.Environ()), AltScreen: true, Clock: s.d.Clock,
+	opts := ui.Options{Feed: rows.Subscribe(ctx), Intervals: s.d.Intervals, Label: label, ReadOnly: k.Role != Operator,
+		Records: s.d.Fleet, NoColour: noColour(sess.Environ()), AltScreen: true, Clock: s.d.Clock,
 		Now: s.d.Clock()}
 	if k.Role == Operator {
 		a := actor{f: s.d.Fleet, key: k, audit: s.d.Audit, connect: s.d.Connect, log: s.d.Log}
@@ -194,4 +194,23 @@ func noColour(env []string) bool {
 		}
 	}
 	return false
+}
+
+// sharedRows are the rows every session shows: made on the first session's start from the fleet, then kept up to
+// date from its changes until the server stops. A fleet that cannot be loaded is tried again by the next session.
+func (s *Server) sharedRows() (*ui.Shared, error) {
+	s.rowsMu.Lock()
+	defer s.rowsMu.Unlock()
+	if s.rows != nil {
+		return s.rows, nil
+	}
+	ctx, cancel := context.WithCancel(s.stopping)
+	changes := s.d.Fleet.Changes(ctx) // before the entries, so no change between the two is lost
+	entries, err := s.d.Fleet.Entries()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s.rows, s.rowsStop = ui.NewShared(ctx, entries, s.d.Intervals, changes, s.d.Clock), cancel
+	return s.rows, nil
 }

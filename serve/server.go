@@ -26,6 +26,7 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/connect"
 	"fleetkey/policy"
+	"fleetkey/ui"
 )
 
 // Config is how the server listens and whom it lets in.
@@ -79,6 +80,10 @@ type Server struct {
 	drained chan struct{}         // closed once closing and no session is live; none may start after
 	ended   bool                  // drained is closed
 	open    map[*tracked]struct{} // the sessions whose handler runs now
+
+	rowsMu   sync.Mutex
+	rows     *ui.Shared         // the rows every session shows; nil until the first session
+	rowsStop context.CancelFunc // ends rows' feed (the server's stop ends it too)
 
 	testHookSession atomic.Pointer[func()] // tests: run as each session's handler begins
 }
