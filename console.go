@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -73,6 +74,9 @@ func runConsole(g globals, stdin *os.File, stdout, stderr io.Writer) int {
 	if noColour { // colorprofile honours only NO_COLOR=1/true; no-color.org says any non-empty value
 		opts = append(opts, tea.WithColorProfile(colorprofile.ASCII))
 	}
+	// Loading a large config and its ledger leaves garbage several times the size of what the console keeps; hand
+	// it back to the system once, beside the first frame, rather than hold it resident for the console's life.
+	go debug.FreeOSMemory()
 	if _, err := tea.NewProgram(m, opts...).Run(); err != nil {
 		log.Error("console", "err", err)
 		return fail(stderr, err)
