@@ -107,3 +107,11 @@ func TestRowsAreShared(t *testing.T) {
 		t.Error("the ready clock changed for a change that moved no read")
 	}
 }
+
+// TestFilterMatchesIDs: the filter finds a vehicle by its id, as the detail pane shows it.
+func TestFilterMatchesIDs(t *testing.T) {
+	m := filterTo(t, newTestModel(t, 100, 30, Options{}), "V3")
+	if n := len(m.list.view); n != 1 || selectedName(m) != "Airport runner" {
+		t.Errorf("/V3 shows %d rows, selected %q; want Airport runner (id v3) alone", n, selectedName(m))
+	}
+}
