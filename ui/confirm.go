@@ -167,7 +167,8 @@ func (m *Model) readEntries(id string, entries []fleet.Entry) {
 	}
 	for _, e := range entries {
 		if e.ID == id {
-			m.patchEntry(e, false)
+			r, _ := m.list.byID(id)
+			m.patchEntry(e, r != nil && r.unsaved()) // the read's result does not say the answer was saved
 			m.whole.heard(e)
 			return
 		}

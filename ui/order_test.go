@@ -115,3 +115,14 @@ func TestFilterMatchesIDs(t *testing.T) {
 		t.Errorf("/V3 shows %d rows, selected %q; want Airport runner (id v3) alone", n, selectedName(m))
 	}
 }
+
+// TestReadResultKeepsHeld: the result of the console's own read does not clear a hold the scheduler's news set.
+func TestReadResultKeepsHeld(t *testing.T) {
+	m := newTestModel(t, 100, 30, Options{Reader: &spyReader{}})
+	e := testEntries()[1]
+	m = update(t, m, changeMsg{change: fleet.Change{Entry: e, Unsaved: true}, ok: true})
+	m = update(t, m, readDoneMsg{id: e.ID, entries: testEntries()})
+	if r, _ := m.list.byID(e.ID); r == nil || r.hold() != "held" {
+		t.Errorf("after its read's result the unsaved vehicle's NEXT READ is %q, want held", r.hold())
+	}
+}
