@@ -9,10 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,29 +20,121 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"fleetkey/fleet/config"
+	"fleetkey/fleet/config/configtest"
 	"fleetkey/fleet/ledger"
 )
 
-// BenchmarkServeLoad runs the real `fleetkey serve` as its own process on the demo fleet's vehicles and opens 50
-// concurrent SSH sessions (PTY 100×30) on loopback that sit idle, countdowns ticking, for 30 s. It reports the
-// server's CPU (percent of one core), its resident memory, and the bytes sent per session per second. Bounded in time:
-// run it with -benchtime 1x.
+// BenchmarkServeLoad runs the real `fleetkey serve` as its own process and opens idle SSH sessions (PTY 100×30) on
+// loopback, countdowns ticking, one case per fleet and number of sessions:
+//
+//   - demo/50sessions: the demo fleet's 12 vehicles (config.example.toml), 50 sessions, a 30 s window: the case
+//     measured before the others existed, kept as it was so its figures stay comparable.
+//   - 10000vehicles/200sessions: 10 000 vehicles in the TOML (configtest.Fleet; source "config", no API), 200
+//     sessions, a 15 s window.
+//   - 100000vehicles/20sessions: 100 000 such vehicles, 20 sessions, a 15 s window.
+//
+// Every vehicle has a read in the ledger, so that the rows in view tick: the demo's i-th 1+i minutes ago, as
+// before, and a big fleet's 1 to 60 seconds ago, none older, so that no row is ready (and so still) for the 4
+// minutes a case may take before its window ends; a ready row sorts first. A case opens one session and waits for
+// its first frame (the first output that, stripped of its escape codes, shows a vehicle's name), then opens the
+// others, a few at a time (dialers), and waits for all their first frames; then it measures the window, a sleep. It
+// reports:
+//
+//   - cpu-%: the server's CPU in the window, in percent of one core;
+//   - MB-rss: the server's resident memory at the end of the window;
+//   - B/session/s: the bytes sent per session per second in the window;
+//   - MB-rss-1: the server's resident memory once the first session has its first frame (the fleet open and, since
+//     the first session builds the rows every session shares, those rows too);
+//   - MB/session: the resident memory each further session added, measured once all first frames were in:
+//     (rss with every session − MB-rss-1) / (sessions − 1);
+//   - MB/session-end: the same with MB-rss, at the end of the window: what the sessions hold once they have idled,
+//     their garbage not yet collected included, as resident memory counts it;
+//   - s-first-frame: from the first session's dial to its first frame;
+//   - s-all-frames: from the second session's dial to the last session's first frame.
+//
+// Bounded in time: each case waits at most a few minutes for its first frames (frames), and the whole run takes
+// about two minutes; run it with -benchtime 1x. One case alone: -bench 'ServeLoad/^10000vehicles'.
 //
 //	go test -run '^$' -bench ServeLoad -benchtime 1x .
+//	go test -run '^$' -bench 'ServeLoad/^10000vehicles' -benchtime 1x .
 func BenchmarkServeLoad(b *testing.B) {
-	const sessions, window = 50, 30 * time.Second
-	for b.Loop() {
-		srv := startServe(b, sessions)
-		clients := openSessions(b, srv.addr, srv.signer, sessions)
-		clients.awaitFirstFrames(b, sessions)
-		cpu0, bytes0 := procCPU(b, srv.pid), clients.total.Load()
-		time.Sleep(window) // the measured idle window itself, not a synchronisation
-		cpu, sent := procCPU(b, srv.pid)-cpu0, clients.total.Load()-bytes0
-		b.ReportMetric(100*cpu.Seconds()/window.Seconds(), "cpu-%")
-		b.ReportMetric(procRSSMB(b, srv.pid), "MB-rss")
-		b.ReportMetric(float64(sent)/sessions/window.Seconds(), "B/session/s")
-		clients.close()
+	for _, c := range []loadCase{
+		{sessions: 50, window: 30 * time.Second, frames: 20 * time.Second},
+		{vehicles: 10_000, sessions: 200, window: 15 * time.Second, frames: 3 * time.Minute},
+		{vehicles: 100_000, sessions: 20, window: 15 * time.Second, frames: 3 * time.Minute},
+	} {
+		cfg, shows := c.fleet(b)
+		b.Run(c.name(), func(b *testing.B) {
+			for b.Loop() {
+				c.run(b, cfg, shows)
+			}
+		})
 	}
+}
+
+// loadCase is one case of BenchmarkServeLoad.
+type loadCase struct {
+	vehicles int // of configtest.Fleet; 0 for the demo's
+	sessions int
+	window   time.Duration // measured after the first frames
+	frames   time.Duration // the longest wait for every first frame
+}
+
+func (c loadCase) name() string {
+	if c.vehicles == 0 {
+		return fmt.Sprintf("demo/%dsessions", c.sessions)
+	}
+	return fmt.Sprintf("%dvehicles/%dsessions", c.vehicles, c.sessions)
+}
+
+// fleet returns the case's config without [serve] settings and what its first frame shows: one of its names.
+func (c loadCase) fleet(b *testing.B) ([]byte, *regexp.Regexp) {
+	if c.vehicles > 0 {
+		return configtest.Fleet(c.vehicles), regexp.MustCompile(`Depot \d+ – Van \d`)
+	}
+	example, err := os.ReadFile("config.example.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	parsed, err := config.Parse("config.example.toml", example)
+	if err != nil {
+		b.Fatal(err)
+	}
+	names := make([]string, len(parsed.Vehicles))
+	for i, v := range parsed.Vehicles {
+		names[i] = regexp.QuoteMeta(v.Name)
+	}
+	return example, regexp.MustCompile(strings.Join(names, "|"))
+}
+
+// run is one op of the case: a server on cfg, its sessions, their first frames and the window.
+func (c loadCase) run(b *testing.B, cfg []byte, shows *regexp.Regexp) {
+	step := time.Second
+	if c.vehicles == 0 {
+		step = time.Minute
+	}
+	srv := startServeOn(b, cfg, c.sessions, step)
+	began := time.Now()
+	clients := dialSessions(b, srv.addr, srv.signer, 1, shows)
+	defer clients.close()
+	clients.awaitFrames(b, 1, c.frames)
+	first, rss1 := time.Since(began), procRSSMB(b, srv.pid)
+	began = time.Now()
+	clients.open(b, c.sessions-1)
+	clients.awaitFrames(b, c.sessions, c.frames)
+	all, rssN := time.Since(began), procRSSMB(b, srv.pid)
+	cpu0, bytes0 := procCPU(b, srv.pid), clients.total.Load()
+	time.Sleep(c.window) // the measured idle window itself, not a synchronisation
+	cpu, sent, rss := procCPU(b, srv.pid)-cpu0, clients.total.Load()-bytes0, procRSSMB(b, srv.pid)
+	others := float64(max(c.sessions-1, 1))
+	b.ReportMetric(100*cpu.Seconds()/c.window.Seconds(), "cpu-%")
+	b.ReportMetric(rss, "MB-rss")
+	b.ReportMetric(float64(sent)/float64(c.sessions)/c.window.Seconds(), "B/session/s")
+	b.ReportMetric(rss1, "MB-rss-1")
+	b.ReportMetric((rssN-rss1)/others, "MB/session")
+	b.ReportMetric((rss-rss1)/others, "MB/session-end")
+	b.ReportMetric(first.Seconds(), "s-first-frame")
+	b.ReportMetric(all.Seconds(), "s-all-frames")
 }
 
 type serveProc struct {
@@ -55,23 +147,34 @@ type serveProc struct {
 // procs maps a started serve's pid to its command, so a test can wait for its exit.
 var procs sync.Map
 
-// startServe writes a config with the demo's vehicles and one operator key, starts `fleetkey serve` and waits for
-// its "listening on" line.
+// startServe starts `fleetkey serve` on the demo's vehicles (see startServeOn).
 func startServe(b testing.TB, sessions int) serveProc {
-	dir := b.TempDir()
-	var p serveProc
-	keys := operatorKey(b, &p)
-	writeFileTB(b, filepath.Join(dir, "authorized_keys"), keys)
 	example, err := os.ReadFile("config.example.toml")
 	if err != nil {
 		b.Fatal(err)
 	}
+	return startServeOn(b, example, sessions, time.Minute)
+}
+
+// startServeOn writes a config of fleet, with one operator key and room for the sessions (its [serve] table, if
+// it has one, replaced) and a history of reads step apart (see writeHistory), starts `fleetkey serve` on it and
+// waits for its "listening on" line.
+func startServeOn(b testing.TB, fleet []byte, sessions int, step time.Duration) serveProc {
+	dir := b.TempDir()
+	var p serveProc
+	keys := operatorKey(b, &p)
+	writeFileTB(b, filepath.Join(dir, "authorized_keys"), keys)
 	serve := fmt.Sprintf("[serve]\nauthorized_keys = %q\nhost_key = %q\nmax_sessions = %d\n",
 		filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "host_key"), sessions+5)
-	cfg := fmt.Sprintf("state_file = %q\n", filepath.Join(dir, "state.json")) +
-		strings.Replace(string(example), "[serve]\n", serve, 1)
+	text := string(fleet)
+	if strings.Contains(text, "\n[serve]\n") {
+		text = strings.Replace(text, "\n[serve]\n", "\n"+serve, 1)
+	} else {
+		text += "\n" + serve
+	}
+	cfg := fmt.Sprintf("state_file = %q\n", filepath.Join(dir, "state.json")) + text
 	writeFileTB(b, filepath.Join(dir, "config.toml"), cfg)
-	writeHistory(b, example, filepath.Join(dir, "state.json"))
+	writeHistory(b, fleet, filepath.Join(dir, "state.json"), step)
 	cmd := exec.Command(buildFleetkey(b), "--config", filepath.Join(dir, "config.toml"), "serve", "--listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir, "HOME="+dir)
 	out, _ := cmd.StdoutPipe()
@@ -99,15 +202,15 @@ func operatorKey(b testing.TB, p *serveProc) string {
 	return "role=operator " + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(p.signer.PublicKey()))) + " load@test\n"
 }
 
-// writeHistory gives every vehicle a read a few minutes ago, so every row's countdown ticks during the window.
-func writeHistory(b testing.TB, cfgData []byte, path string) {
+// writeHistory gives the i-th vehicle a read (1 + i%60) steps ago, so that the countdowns tick during the window.
+func writeHistory(b testing.TB, cfgData []byte, path string, step time.Duration) {
 	c, err := config.Parse("example", cfgData)
 	if err != nil {
 		b.Fatal(err)
 	}
 	st := ledger.State{Vehicles: map[string]ledger.Record{}}
 	for i, v := range c.Vehicles {
-		st.Vehicles[v.ID] = ledger.Record{LastReadAt: time.Now().Add(-time.Duration(i+1) * time.Minute)}
+		st.Vehicles[v.ID] = ledger.Record{LastReadAt: time.Now().Add(-time.Duration(i%60+1) * step)}
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -123,70 +226,6 @@ func writeFileTB(b testing.TB, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		b.Fatal(err)
 	}
-}
-
-type loadClients struct {
-	total   atomic.Int64
-	clients []*gossh.Client
-}
-
-// awaitFirstFrames waits (bounded) until every session has had at least its first full frame, so the window
-// measures the idle console, not the start-up.
-func (l *loadClients) awaitFirstFrames(b *testing.B, n int) {
-	deadline := time.Now().Add(20 * time.Second)
-	for l.total.Load() < int64(n)*1000 { // a first frame of even a small fleet is over 1 KB
-		if time.Now().After(deadline) {
-			b.Fatalf("after 20s the sessions had %d bytes; the first frames did not arrive", l.total.Load())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (l *loadClients) close() {
-	for _, c := range l.clients {
-		c.Close()
-	}
-}
-
-// openSessions opens n PTY sessions that count every byte the server sends them.
-func openSessions(b *testing.B, addr string, signer gossh.Signer, n int) *loadClients {
-	l := &loadClients{}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for range n {
-		c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "load", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
-		if err != nil {
-			b.Fatal(err)
-		}
-		s, err := c.NewSession()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
-			b.Fatal(err)
-		}
-		stdout, _ := s.StdoutPipe()
-		if err := s.Shell(); err != nil {
-			b.Fatal(err)
-		}
-		mu.Lock()
-		l.clients = append(l.clients, c)
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 32<<10)
-			for {
-				k, err := stdout.Read(buf)
-				l.total.Add(int64(k))
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-	return l
 }
 
 // procCPU is the process's user+system CPU time from /proc/PID/stat.
