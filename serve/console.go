@@ -214,3 +214,12 @@ func (s *Server) sharedRows() (*ui.Shared, error) {
 	s.rows, s.rowsStop = ui.NewShared(ctx, entries, s.d.Intervals, changes, s.d.Clock), cancel
 	return s.rows, nil
 }
+
+// stopRows ends the shared rows' feed, if a session made them.
+func (s *Server) stopRows() {
+	s.rowsMu.Lock()
+	defer s.rowsMu.Unlock()
+	if s.rowsStop != nil {
+		s.rowsStop()
+	}
+}

@@ -43,6 +43,7 @@ func (s *Server) shutdown() {
 	n := s.beginStop()
 	s.d.Log.Info("stopping", "sessions", n)
 	s.stop()
+	s.stopRows()
 	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
 	defer cancel()
 	shut := make(chan struct{}) // closed when every connection has closed, or at the end of the grace period

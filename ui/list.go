@@ -53,7 +53,7 @@ func (l *list) apply(rows *Rows, changed []int32) {
 		l.rows = rows
 		return
 	}
-	if len(changed) > max(len(l.sorted)/16, 64) {
+	if tooMany(len(changed), len(l.sorted)) {
 		l.setRows(rows)
 		return
 	}
@@ -82,6 +82,9 @@ func (l *list) apply(rows *Rows, changed []int32) {
 	l.clamp()
 	l.selectID(id)
 }
+
+// tooMany says changing this many of n rows one by one costs more than sorting them all again.
+func tooMany(changed, n int) bool { return changed > max(n/16, 64) }
 
 // place finds row i of rows in order, an order of rows' rows.
 func (l *list) place(order []int32, rows *Rows, i int32) (int, bool) {

@@ -134,7 +134,7 @@ func (b *mailbox) post(rows *Rows, changed []int32, full bool, news []fleet.Chan
 		b.full, b.changed = true, nil
 	default:
 		b.changed = append(b.changed, changed...)
-		if len(b.changed) > max(rows.Len()/16, 64) {
+		if tooMany(len(b.changed), rows.Len()) {
 			b.full, b.changed = true, nil
 		}
 	}
