@@ -22,8 +22,9 @@ type row struct {
 	// filter searches: the lower-cased name (nameLen bytes), VIN, model and id joined by NUL.
 	str    string
 	keyURL string // the URL that installs the virtual key; "" for a legacy vehicle (shared, not copied)
-	// The times, in Unix nanoseconds; 0 is none. readyAt is the moment from which a read is allowed (see readyAt).
-	lastRead, readyAt, notBefore, unsavedAt int64
+	// The times, in Unix nanoseconds; 0 is none. readyAt is the moment from which a read is allowed (see readyAt);
+	// floor is the part of it that no clock skew moves: a reservation's end and a Retry-After.
+	lastRead, readyAt, floor, notBefore, unsavedAt int64
 	hayAt, nameLen                          int32
 	rank                                    uint8       // the badge, as policy.Badge
 	state                                   state.State // its state when the row was made
@@ -53,8 +54,8 @@ func newRow(e fleet.Entry, iv policy.Intervals, now, unsavedAt time.Time, keyURL
 	}
 	r.state = state.Of(e.Condition(now), !unsavedAt.IsZero())
 	r.after = state.Of(e.Condition(e.Record.NotBefore), !unsavedAt.IsZero())
-	at, noRead := readyAt(e, iv)
-	r.readyAt, r.noRead = nanos(at), noRead || !unsavedAt.IsZero()
+	at, floor, noRead := readyAt(e, iv)
+	r.readyAt, r.floor, r.noRead = nanos(at), nanos(floor), noRead || !unsavedAt.IsZero()
 	return r
 }
 
@@ -107,14 +108,14 @@ func (r *row) stateAt(now time.Time) state.State {
 }
 
 // next is when the row's next read is allowed, as the rules say at now (Entry.NextRead); ok is false when there is
-// none (see readyAt). A read recorded ahead of now (clock skew) counts from now, as the rules count it.
+// none (see readyAt). A read recorded ahead of now (clock skew) counts from now, as the rules count it; a
+// reservation and a Retry-After (the floor) count as they are.
 func (r *row) next(iv policy.Intervals, now time.Time) (at time.Time, ok bool) {
 	if r.noRead {
 		return time.Time{}, false
 	}
-	d := iv.Of(r.badge())
-	if r.lastRead > now.UnixNano() && r.readyAt == r.lastRead+int64(d) {
-		return now.Add(d), true
+	if n := now.UnixNano(); r.lastRead > n {
+		return when(max(n+int64(iv.Of(r.badge())), r.floor)), true
 	}
 	return when(r.readyAt), true
 }
@@ -133,23 +134,25 @@ func (r *row) hold() string {
 // readyAt is the moment from which a read is allowed, whatever the clock says now: zero when never read, and never
 // before a 429's Retry-After, a backoff or a read not ended yet. With clock skew (a last read in the future) the
 // rules count the read as "now", so the read stays refused until exactly last+interval, which is what this returns.
-// The second result says there is no next read at all: an asleep legacy vehicle, or stopped reads (the same gate as
-// Entry.NextRead).
-func readyAt(e fleet.Entry, iv policy.Intervals) (time.Time, bool) {
+// The second result is the floor: the part no clock skew moves (a read not ended, a Retry-After). The third says
+// there is no next read at all: an asleep legacy vehicle, or stopped reads (the same gate as Entry.NextRead).
+func readyAt(e fleet.Entry, iv policy.Intervals) (at, floor time.Time, none bool) {
 	if (e.Badge == policy.Legacy && e.Asleep) || e.Record.Stopped != "" {
-		return time.Time{}, true
+		return time.Time{}, time.Time{}, true
 	}
-	var at time.Time
+	if r := e.Record.ReservedAt; !r.IsZero() {
+		floor = r.Add(iv.Of(e.Badge))
+	}
+	if e.Record.NotBefore.After(floor) {
+		floor = e.Record.NotBefore
+	}
 	if !e.LastRead.IsZero() {
 		at = e.LastRead.Add(iv.Of(e.Badge))
 	}
-	if r := e.Record.ReservedAt; !r.IsZero() && r.Add(iv.Of(e.Badge)).After(at) {
-		at = r.Add(iv.Of(e.Badge))
+	if floor.After(at) {
+		at = floor
 	}
-	if e.Record.NotBefore.After(at) {
-		at = e.Record.NotBefore
-	}
-	return at, false
+	return at, floor, false
 }
 
 // sortKey is an order of the table; s cycles through them.
