@@ -55,7 +55,7 @@ func (m *Model) hearChange(c fleet.Change) {
 func (m *Model) setEntries(entries []fleet.Entry) {
 	m.whole.hold(entries)
 	if m.opts.Feed.box == nil { // shared rows change only through the feed
-		m.list.setRows(NewRows(entries, m.iv, m.now))
+		m.list.setRows(m.list.rows.listed(entries, m.now))
 	}
 }
 

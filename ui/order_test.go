@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -125,4 +126,70 @@ func TestReadResultKeepsHeld(t *testing.T) {
 	if r, _ := m.list.byID(e.ID); r == nil || r.hold() != "held" {
 		t.Errorf("after its read's result the unsaved vehicle's NEXT READ is %q, want held", r.hold())
 	}
+}
+
+// TestRowNextIsTheGate: the countdown a row shows is the gate's own answer (Entry.NextRead) at every clock, with
+// reads recorded ahead of the clock (skew), reads not ended (reservations), Retry-Afters, sleep and stops together.
+func TestRowNextIsTheGate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	iv := policy.DefaultIntervals()
+	around := func(before, after time.Duration) time.Time {
+		if rng.IntN(3) == 0 {
+			return time.Time{}
+		}
+		return testNow.Add(-before + time.Duration(rng.Int64N(int64(before+after))))
+	}
+	for i, e := range bigFleet(2000) {
+		e.LastRead = around(9*time.Hour, 2*time.Hour)
+		e.Record.ReservedAt = around(9*time.Hour, 2*time.Hour)
+		e.Record.NotBefore = around(time.Hour, time.Hour)
+		e.Asleep = rng.IntN(10) == 0
+		if rng.IntN(20) == 0 {
+			e.Record.Stopped = "430"
+		}
+		r := newRow(e, iv, testNow, time.Time{}, e.KeyURL)
+		for _, now := range []time.Time{testNow, testNow.Add(-3 * time.Hour), testNow.Add(time.Minute)} {
+			want, wantOK := e.NextRead(iv, now)
+			got, ok := r.next(iv, now)
+			if ok != wantOK || (want.After(now) || got.After(now)) && !got.Equal(want) {
+				t.Fatalf("vehicle %d at %s: the row says next %s (%v), the gate %s (%v)\n%+v", i, now, got, ok, want, wantOK, e)
+			}
+		}
+	}
+}
+
+// TestListingKeepsHeld: a listing says nothing of unsaved answers, so a vehicle held before it stays held, since the
+// same time, in a console of its own and in the rows serve's sessions share.
+func TestListingKeepsHeld(t *testing.T) {
+	e := testEntries()[1]
+	check := func(t *testing.T, rows *Rows) {
+		t.Helper()
+		r, _ := rows.byID(e.ID)
+		if r == nil || r.hold() != "held" || r.unsavedAt != testNow.UnixNano() {
+			t.Fatalf("after a listing the unsaved vehicle's row is %+v, want held since %s", r, testNow)
+		}
+	}
+	t.Run("console", func(t *testing.T) {
+		m := newTestModel(t, 100, 30, Options{})
+		m = update(t, m, changeMsg{change: fleet.Change{Entry: e, Unsaved: true}, ok: true})
+		m = update(t, m, changeMsg{change: fleet.Change{Entries: testEntries()}, ok: true})
+		check(t, m.list.rows)
+	})
+	t.Run("shared", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		changes := make(chan fleet.Change)
+		s := NewShared(ctx, testEntries(), policy.DefaultIntervals(), changes, func() time.Time { return testNow })
+		feed := s.Subscribe(ctx)
+		changes <- fleet.Change{Entry: e, Unsaved: true}
+		changes <- fleet.Change{Entries: testEntries()}
+		changes <- fleet.Change{} // passes once both are applied
+		for {
+			msg := waitFeed(feed.box)().(feedMsg)
+			if len(msg.news) > 0 && msg.news[len(msg.news)-1].Entry.ID == "" && msg.news[len(msg.news)-1].Entries == nil {
+				check(t, msg.rows)
+				return
+			}
+		}
+	})
 }

@@ -98,7 +98,7 @@ func (s *Shared) apply(burst []fleet.Change, now time.Time) {
 	for _, c := range burst {
 		switch {
 		case c.Entries != nil: // a listing: every row again, then the reads after it
-			rows, full, entries = NewRows(c.Entries, s.iv, now), true, entries[:0]
+			rows, full, entries = rows.listed(c.Entries, now), true, entries[:0]
 			c.Entries = []fleet.Entry{} // the news says a listing came; the rows carry it
 		case c.Entry.ID != "":
 			entries = append(entries, rowChange{e: c.Entry, unsaved: c.Unsaved})

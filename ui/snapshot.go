@@ -32,6 +32,28 @@ type Rows struct {
 
 // NewRows prepares entries at now, the clock their states are judged at.
 func NewRows(entries []fleet.Entry, iv policy.Intervals, now time.Time) *Rows {
+	return buildRows(entries, iv, now, nil)
+}
+
+// listed is the Rows of a new listing after s: a vehicle whose answer is still unsaved stays held since when it was,
+// as a listing does not say (only the scheduler's news of the save does).
+func (s *Rows) listed(entries []fleet.Entry, now time.Time) *Rows {
+	var held map[string]int64
+	for _, c := range s.chunks {
+		for i := range c {
+			if c[i].unsavedAt != 0 {
+				if held == nil {
+					held = map[string]int64{}
+				}
+				held[c[i].id] = c[i].unsavedAt
+			}
+		}
+	}
+	return buildRows(entries, s.iv, now, held)
+}
+
+// buildRows is NewRows with the vehicles held since their time in held.
+func buildRows(entries []fleet.Entry, iv policy.Intervals, now time.Time, held map[string]int64) *Rows {
 	s := &Rows{n: len(entries), ids: make([]int32, len(entries)), stops: map[string]string{}, iv: iv}
 	urls := map[string]string{} // the key URLs, kept once: most fleets have one or two
 	for i, e := range entries {
@@ -39,7 +61,7 @@ func NewRows(entries []fleet.Entry, iv policy.Intervals, now time.Time) *Rows {
 			s.chunks = append(s.chunks, make([]row, 0, min(chunkRows, len(entries)-i)))
 		}
 		c := &s.chunks[len(s.chunks)-1]
-		*c = append(*c, newRow(e, iv, now, time.Time{}, intern(urls, e.KeyURL)))
+		*c = append(*c, newRow(e, iv, now, when(held[e.ID]), intern(urls, e.KeyURL)))
 		s.ids[i] = int32(i)
 		if e.Record.Stopped != "" {
 			s.stops[e.ID] = e.Record.Stopped
