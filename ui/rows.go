@@ -25,12 +25,12 @@ type row struct {
 	// The times, in Unix nanoseconds; 0 is none. readyAt is the moment from which a read is allowed (see readyAt);
 	// floor is the part of it that no clock skew moves: a reservation's end and a Retry-After.
 	lastRead, readyAt, floor, notBefore, unsavedAt int64
-	hayAt, nameLen                          int32
-	rank                                    uint8       // the badge, as policy.Badge
-	state                                   state.State // its state when the row was made
-	after                                   state.State // its state once notBefore passes, when state is Limited
-	noRead                                  bool        // no next read by itself: an asleep legacy vehicle, stopped reads, an unsaved answer
-	stopped                                 bool        // reads are stopped (billing, a rejected request); Rows.stops says why
+	hayAt, nameLen                                 int32
+	rank                                           uint8       // the badge, as policy.Badge
+	state                                          state.State // its state when the row was made
+	after                                          state.State // its state once notBefore passes, when state is Limited
+	noRead                                         bool        // no next read by itself: an asleep legacy vehicle, stopped reads, an unsaved answer
+	stopped                                        bool        // reads are stopped (billing, a rejected request); Rows.stops says why
 }
 
 // newRow prepares e; unsavedAt is when its last answer could not be saved, zero when it was. now is the clock its
