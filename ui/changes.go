@@ -59,6 +59,14 @@ func (m *Model) setEntries(entries []fleet.Entry) {
 	}
 }
 
+// patchRead shows the result of the console's own read of e: it does not say whether the answer was saved, so a
+// vehicle the scheduler's news held stays held.
+func (m *Model) patchRead(e fleet.Entry) {
+	r, _ := m.list.byID(e.ID)
+	m.patchEntry(e, r != nil && r.unsaved())
+	m.whole.heard(e)
+}
+
 // patchEntry shows one vehicle's new data: its row is made again and moves to its new place. A vehicle the table
 // does not know yet arrives with the next listing.
 func (m *Model) patchEntry(e fleet.Entry, unsaved bool) {

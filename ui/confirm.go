@@ -167,9 +167,7 @@ func (m *Model) readEntries(id string, entries []fleet.Entry) {
 	}
 	for _, e := range entries {
 		if e.ID == id {
-			r, _ := m.list.byID(id)
-			m.patchEntry(e, r != nil && r.unsaved()) // the read's result does not say the answer was saved
-			m.whole.heard(e)
+			m.patchRead(e)
 			return
 		}
 	}

@@ -125,8 +125,7 @@ func (m *Model) confirmed(msg confirmedMsg) {
 	i := m.conn.at
 	m.conn.step = stepVehicle
 	if msg.entry.ID != "" {
-		m.patchEntry(msg.entry, false)
-		m.whole.heard(msg.entry)
+		m.patchRead(msg.entry)
 		m.conn.added[i] = msg.entry
 	}
 	m.conn.outcome[i] = m.outcomeOf(msg.entry, msg.err)

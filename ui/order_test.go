@@ -193,3 +193,16 @@ func TestListingKeepsHeld(t *testing.T) {
 		}
 	})
 }
+
+// TestConfirmedReadKeepsHeld: the read that checks a new vehicle's key (the connect pane's) does not clear a hold
+// either.
+func TestConfirmedReadKeepsHeld(t *testing.T) {
+	m := newTestModel(t, 100, 30, Options{Reader: &spyReader{}})
+	e := testEntries()[1]
+	m = update(t, m, changeMsg{change: fleet.Change{Entry: e, Unsaved: true}, ok: true})
+	m.conn.added, m.conn.outcome, m.conn.at = []fleet.Entry{e}, make([]string, 1), 0
+	m = update(t, m, confirmedMsg{entry: e})
+	if r, _ := m.list.byID(e.ID); r == nil || r.hold() != "held" {
+		t.Errorf("after the connect pane's read the unsaved vehicle's NEXT READ is %q, want held", r.hold())
+	}
+}
