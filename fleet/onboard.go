@@ -42,6 +42,9 @@ func (f *Fleet) AddUser(ctx context.Context, userID, keyURL string, now time.Tim
 	}
 	added := f.addRemote(remote, keyURL, st)
 	f.retarget()
+	if len(added) > 0 {
+		f.listed() // every other console (serve's sessions) shows the new vehicles at once
+	}
 	out := make([]Entry, len(added))
 	for i, v := range added {
 		out[i] = f.entry(v, st.Vehicles[v.ID])
@@ -67,6 +70,9 @@ func (f *Fleet) addRemote(remote []schedule.RemoteVehicle, keyURL string, st led
 		f.remote[r.ID] = r
 		f.pending[r.ID] = true
 		added = append(added, v)
+	}
+	if len(added) > 0 {
+		f.shown = nil // the entries the last listing made lack the new vehicles
 	}
 	return added
 }

@@ -84,3 +84,36 @@ func TestOnboardNeedsLiveSource(t *testing.T) {
 		t.Errorf("AddUser on the config source = %v, want ErrNoLiveSource", err)
 	}
 }
+
+// TestOnboardTellsSubscribers: a console watching Changes (every serve session) hears of the new user's vehicles as a
+// listing at once, not at the next refresh.
+func TestOnboardTellsSubscribers(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	srv := fakeserver.New(fakeserver.Options{Clock: clock.Now}, httpCars(1)...)
+	f, _ := liveFleet(t, clock, srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := f.Changes(ctx)
+	srv.SetCar(fakeserver.Car{VehicleID: "veh-new", UserID: "user-new", Make: "TESLA", Model: "Model Y", Year: 2024,
+		VIN: "7SAYGDEE9RA204613", Battery: 90})
+	if _, err := f.AddUser(ctx, "user-new", "https://www.tesla.com/_ak/smartcar.com", clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second) // a bound on failure, not a wait for success
+	for {
+		select {
+		case c := <-changes:
+			if c.Entries == nil {
+				continue
+			}
+			for _, e := range c.Entries {
+				if e.ID == "veh-new" {
+					return
+				}
+			}
+			t.Fatalf("the listing after AddUser lacks veh-new: %d entries", len(c.Entries))
+		case <-deadline:
+			t.Fatal("no listing came after AddUser")
+		}
+	}
+}
