@@ -122,6 +122,7 @@ type mailbox struct {
 	changed []int32
 	full    bool
 	news    []fleet.Change
+	lost    bool          // news was dropped for maxNews
 	ready   chan struct{} // holds one signal while there is something to take
 	done    chan struct{} // closed when the console's subscription ends
 }
@@ -140,7 +141,7 @@ func (b *mailbox) post(rows *Rows, changed []int32, full bool, news []fleet.Chan
 	}
 	b.news = append(b.news, news...)
 	if n := len(b.news); n > maxNews {
-		b.news = slices.Delete(b.news, 0, n-maxNews)
+		b.news, b.lost = slices.Delete(b.news, 0, n-maxNews), true
 	}
 	b.mu.Unlock()
 	select {
@@ -155,14 +156,15 @@ type feedMsg struct {
 	changed []int32 // sorted, each once
 	full    bool
 	news    []fleet.Change
+	lost    bool // older news was dropped: the console does not know what it said
 	ok      bool // false when the subscription has ended
 }
 
 func (b *mailbox) take() feedMsg {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	m := feedMsg{rows: b.rows, changed: b.changed, full: b.full, news: b.news, ok: true}
-	b.rows, b.changed, b.full, b.news = nil, nil, false, nil
+	m := feedMsg{rows: b.rows, changed: b.changed, full: b.full, news: b.news, lost: b.lost, ok: true}
+	b.rows, b.changed, b.full, b.news, b.lost = nil, nil, false, nil, false
 	slices.Sort(m.changed)
 	m.changed = slices.Compact(m.changed)
 	return m
@@ -185,6 +187,9 @@ func waitFeed(b *mailbox) tea.Cmd {
 
 // fed takes a console's mail: the news into the status line and the header, the rows into the table.
 func (m *Model) fed(msg feedMsg) {
+	if msg.lost {
+		m.whole.lost()
+	}
 	for _, c := range msg.news {
 		m.hearChange(c)
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"fleetkey/fleet"
@@ -28,6 +30,7 @@ type wholeRecord struct {
 	held     map[string]fleet.Entry
 	entry    fleet.Entry // ID "" when none is loaded
 	loading  string
+	newer    time.Time // the newest news of the vehicle being loaded: a load older than it is loaded again
 	failedID string
 	failed   string
 }
@@ -55,6 +58,9 @@ func (w *wholeRecord) heard(e fleet.Entry) {
 	if w.held != nil {
 		w.held[e.ID] = e
 		return
+	}
+	if e.ID == w.loading && e.Record.UpdatedAt.After(w.newer) {
+		w.newer = e.Record.UpdatedAt
 	}
 	if e.ID != w.entry.ID {
 		return
@@ -100,15 +106,29 @@ func (m *Model) wantRecord() tea.Cmd {
 }
 
 // gotRecord keeps a loaded whole entry for the detail pane.
+// A load older than news heard while it ran is loaded again, once: news of an answer that could not be saved is
+// newer than any load.
 func (m *Model) gotRecord(msg recordMsg) {
-	if m.whole.loading == msg.id {
-		m.whole.loading = ""
+	w := &m.whole
+	if w.loading != msg.id {
+		return // the pane moved on, or the news made it load again
 	}
-	if msg.err != nil {
-		m.whole.failedID, m.whole.failed = msg.id, safe.Clean(msg.err.Error())
-		return
+	stale := msg.err == nil && msg.e.Record.UpdatedAt.Before(w.newer)
+	w.loading, w.newer = "", time.Time{}
+	switch {
+	case msg.err != nil:
+		w.failedID, w.failed = msg.id, safe.Clean(msg.err.Error())
+	case !stale:
+		w.entry = msg.e
 	}
-	m.whole.entry = msg.e
+}
+
+// lost is word that the console missed news (a mailbox keeps maxNews): the loaded whole entry may be older than
+// the vehicle's last news, so it is loaded again.
+func (w *wholeRecord) lost() {
+	if w.held == nil {
+		w.entry = fleet.Entry{}
+	}
 }
 
 // leanLine is the detail pane's word on a vehicle whose whole entry it does not have yet.

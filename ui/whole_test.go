@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +10,9 @@ import (
 	"fleetkey/fleet"
 	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
+	"fleetkey/policy"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // leanFixture keeps a whole record of vehicle 4 of testEntries in a SQLite ledger and returns the entries with that
@@ -76,4 +80,87 @@ func TestDetailRecordLoadFails(t *testing.T) {
 	if m = update(t, m, press("esc"), press("enter")); m.whole.loading != entries[4].ID {
 		t.Errorf("opening the pane again loads %q, want %q again", m.whole.loading, entries[4].ID)
 	}
+}
+
+// newerRecord keeps a newer whole record of the fixture's vehicle 4 in l (battery 72%) and returns the vehicle's
+// news of it, lean, as the scheduler sends it.
+func newerRecord(t *testing.T, entries []fleet.Entry, l ledger.Ledger) fleet.Entry {
+	t.Helper()
+	at := testNow.Add(-5 * time.Minute)
+	rec := ledger.Record{LastReadAt: at, UpdatedAt: at, Reading: &ledger.Reading{At: at,
+		Battery: ledger.Value[float64]{Status: ledger.StatusOK, V: 72, Unit: "percent", UpdatedAt: at}}}
+	e := entries[4]
+	if err := ledger.Put(l, ledger.State{Vehicles: map[string]ledger.Record{e.ID: rec}}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	e.Record, e.LastRead = rec.Lean(), at
+	return e
+}
+
+// takeRecord runs cmd and returns the record load it made.
+func takeRecord(t *testing.T, cmd tea.Cmd) recordMsg {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case recordMsg:
+			return msg
+		}
+	}
+	t.Fatal("the command loaded no record")
+	return recordMsg{}
+}
+
+// TestNewsDuringALoad: news of the vehicle that comes while its whole record is loading is newer than that load,
+// which is loaded again instead of shown.
+func TestNewsDuringALoad(t *testing.T) {
+	entries, f, l := leanFixture(t)
+	m := newTestModel(t, 120, 40, Options{Entries: entries, Records: f})
+	m = filterTo(t, m, "spare")
+	m, cmd := updateCmd(m, press("enter"))
+	old := takeRecord(t, cmd) // loaded before the read below was saved
+	m = update(t, m, changeMsg{change: fleet.Change{Entry: newerRecord(t, entries, l)}, ok: true})
+	m, cmd = updateCmd(m, old)
+	m = runAll(t, m, cmd)
+	mustContain(t, screen(m), "Battery   72%")
+}
+
+// TestLostNewsReloads: a console that missed news (its mailbox keeps maxNews) loads the detail pane's record again:
+// the missed news may have been of that vehicle.
+func TestLostNewsReloads(t *testing.T) {
+	entries, f, l := leanFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan fleet.Change)
+	s := NewShared(ctx, entries, policy.DefaultIntervals(), changes, func() time.Time { return testNow })
+	feed := s.Subscribe(ctx)
+	m := newTestModel(t, 120, 40, Options{Feed: feed, Records: f})
+	m = filterTo(t, m, "spare")
+	m, cmd := updateCmd(m, press("enter"))
+	m = runAll(t, m, cmd)
+	mustContain(t, screen(m), "Battery   61%")
+	changes <- fleet.Change{Entry: newerRecord(t, entries, l)}
+	for range maxNews + 1 {
+		changes <- fleet.Change{}
+	}
+	changes <- fleet.Change{} // passes once the news before it is in the mailbox
+	msg := waitFeed(feed.box)().(feedMsg)
+	if !msg.lost {
+		t.Fatalf("a mail of %d news does not say news was lost", len(msg.news))
+	}
+	m = update(t, m, msg)
+	id := entries[4].ID
+	if m.whole.loading != id {
+		t.Fatalf("after lost news the pane loads %q, want %q again", m.whole.loading, id)
+	}
+	e, err := f.Entry(id)
+	m = update(t, m, recordMsg{id: id, e: e, err: err})
+	mustContain(t, screen(m), "Battery   72%")
 }
