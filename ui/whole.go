@@ -136,5 +136,8 @@ func (m *Model) leanLine(id string) string {
 	if m.whole.failedID == id {
 		return m.styles.errText.Render("cannot load the kept values: " + m.whole.failed)
 	}
+	if m.opts.Records == nil { // a feed's console given nothing to load from: say so, never "loading" for ever
+		return m.styles.dim.Render("the kept values are not available here")
+	}
 	return m.styles.dim.Render("loading the kept values…")
 }

@@ -164,3 +164,14 @@ func TestLostNewsReloads(t *testing.T) {
 	m = update(t, m, recordMsg{id: id, e: e, err: err})
 	mustContain(t, screen(m), "Battery   72%")
 }
+
+// TestFeedWithoutRecords: a console on shared rows with nothing to load whole records from says the kept values are
+// not available, and does not say it is loading them for ever.
+func TestFeedWithoutRecords(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := NewShared(ctx, testEntries(), policy.DefaultIntervals(), make(chan fleet.Change), func() time.Time { return testNow })
+	m := newTestModel(t, 120, 40, Options{Feed: s.Subscribe(ctx)})
+	m = update(t, filterTo(t, m, "spare"), press("enter"))
+	mustContain(t, screen(m), "the kept values are not available here")
+}
