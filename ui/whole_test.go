@@ -11,8 +11,6 @@ import (
 	"fleetkey/fleet/config"
 	"fleetkey/fleet/ledger"
 	"fleetkey/policy"
-
-	tea "charm.land/bubbletea/v2"
 )
 
 // leanFixture keeps a whole record of vehicle 4 of testEntries in a SQLite ledger and returns the entries with that
@@ -97,37 +95,20 @@ func newerRecord(t *testing.T, entries []fleet.Entry, l ledger.Ledger) fleet.Ent
 	return e
 }
 
-// takeRecord runs cmd and returns the record load it made.
-func takeRecord(t *testing.T, cmd tea.Cmd) recordMsg {
-	t.Helper()
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case recordMsg:
-			return msg
-		}
-	}
-	t.Fatal("the command loaded no record")
-	return recordMsg{}
-}
-
 // TestNewsDuringALoad: news of the vehicle that comes while its whole record is loading is newer than that load,
 // which is loaded again instead of shown.
 func TestNewsDuringALoad(t *testing.T) {
 	entries, f, l := leanFixture(t)
 	m := newTestModel(t, 120, 40, Options{Entries: entries, Records: f})
 	m = filterTo(t, m, "spare")
-	m, cmd := updateCmd(m, press("enter"))
-	old := takeRecord(t, cmd) // loaded before the read below was saved
+	m = update(t, m, press("enter"))
+	id := entries[4].ID
+	if m.whole.loading != id {
+		t.Fatalf("the pane loads %q, want %q", m.whole.loading, id)
+	}
+	e, err := f.Entry(id) // the load, done before the read below was saved
 	m = update(t, m, changeMsg{change: fleet.Change{Entry: newerRecord(t, entries, l)}, ok: true})
-	m, cmd = updateCmd(m, old)
+	m, cmd := updateCmd(m, recordMsg{id: id, e: e, err: err})
 	m = runAll(t, m, cmd)
 	mustContain(t, screen(m), "Battery   72%")
 }
